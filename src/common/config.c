@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ struct load_state {
     char cur_name[128];
     const cfg_section *cur;
     void *cur_target;
-    int cur_line;
+    FILE *file;
+    int line;
     int failed;
     char *err;
     size_t errlen;
@@ -170,10 +172,14 @@ void cfg_free(const cfg_key *keys, void *target)
         }
 }
 
-static void fail(struct load_state *st, int line, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 3, 4)))
+static void fail(struct load_state *st, int line, const char *fmt, ...)
 {
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, a, b);
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     snprintf(st->err, st->errlen, "%s:%d: %s", st->path, line, msg);
     st->failed = 1;
 }
@@ -210,7 +216,7 @@ static int enter_section(struct load_state *st, const char *header, int line)
         char msg[256] = "";
         st->cur_target = s->target(st->ud, arg, msg, sizeof msg);
         if (!st->cur_target) {
-            fail(st, line, "%s%s", msg, "");
+            fail(st, line, "%s", msg);
             return -1;
         }
         return 0;
@@ -224,14 +230,26 @@ static int enter_section(struct load_state *st, const char *header, int line)
     return -1;
 }
 
-static int on_value(void *user, const char *section, const char *key,
-                    const char *value, int line)
+/* Debian's inih is built without INI_HANDLER_LINENO, so the line number is
+ * counted by our own reader: inih calls the handler right after each line. */
+static char *read_line(char *buf, int size, void *user)
 {
     struct load_state *st = user;
+    char *s = fgets(buf, size, st->file);
+    if (s)
+        st->line++;
+    return s;
+}
+
+static int on_value(void *user, const char *section, const char *key,
+                    const char *value)
+{
+    struct load_state *st = user;
+    int line = st->line;
     if (st->failed)
         return 0;
     if (!section[0]) {
-        fail(st, line, "key '%s' is outside any section; put it under [runtime], [log], [emulator] or [function NAME]%s", key, "");
+        fail(st, line, "key '%s' is outside any section; put it under [runtime], [log], [emulator] or [function NAME]", key);
         return 0;
     }
     if (!st->cur || strcmp(st->cur_name, section) != 0)
@@ -256,7 +274,7 @@ static int on_value(void *user, const char *section, const char *key,
         rc = -1;
     }
     if (rc < 0) {
-        fail(st, line, "%s%s", msg, "");
+        fail(st, line, "%s", msg);
         return 0;
     }
     return 1;
@@ -273,8 +291,8 @@ int cfg_load(const char *path, const cfg_section *sections, void *ud,
         return -1;
     }
     struct load_state st = {.path = path, .sections = sections, .ud = ud,
-                            .err = err, .errlen = errlen};
-    int rc = ini_parse_file(f, on_value, &st);
+                            .err = err, .errlen = errlen, .file = f};
+    int rc = ini_parse_stream(read_line, &st, on_value, &st);
     fclose(f);
     if (st.failed)
         return -1;
