@@ -1,0 +1,379 @@
+/*
+ * bench-invoke.c -- the emulator's benchmark: starts lambda-emulator serving
+ * echo.handler, then measures over the Invoke API with libcurl:
+ *   - time from emulator start to the first invoke answered (cold start)
+ *   - sequential invoke latency (p50/p99) and throughput, one keep-alive
+ *     connection
+ *   - throughput at concurrency 2 and 8 (one keep-alive connection each)
+ *   - a 6 MB payload round trip
+ * and, in the same run, the floor: one plain keep-alive HTTP round trip to a
+ * trivial libmicrohttpd responder in this process.  Prints a table with the
+ * ratio of each latency to the floor.
+ *
+ *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n N] [-c N]
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- a response sink that keeps the body (to verify echoes) ---- */
+
+struct sink {
+    char *buf;
+    size_t len, cap;
+};
+
+static size_t sink_write(char *data, size_t size, size_t n, void *ud)
+{
+    struct sink *s = ud;
+    size_t add = size * n;
+    if (s->len + add > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + add)
+            cap *= 2;
+        char *p = realloc(s->buf, cap);
+        if (!p)
+            return 0;
+        s->buf = p;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, data, add);
+    s->len += add;
+    return add;
+}
+
+/* One client: a curl handle and header list reused for every request, so
+ * the connection stays alive across requests. */
+struct client {
+    CURL *curl;
+    struct curl_slist *headers;
+    struct sink body;
+};
+
+static void client_init(struct client *c, const char *url)
+{
+    memset(c, 0, sizeof *c);
+    c->curl = curl_easy_init();
+    c->headers = curl_slist_append(NULL, "Expect:");
+    c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
+    curl_easy_setopt(c->curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 60L);
+}
+
+static void client_free(struct client *c)
+{
+    curl_slist_free_all(c->headers);
+    curl_easy_cleanup(c->curl);
+    free(c->body.buf);
+}
+
+/* POST data; returns the HTTP status (0 on transport error). */
+static long client_post(struct client *c, const char *data, size_t len)
+{
+    c->body.len = 0;
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (curl_easy_perform(c->curl) != CURLE_OK)
+        return 0;
+    long code = 0;
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+}
+
+/* ---- the floor: a trivial libmicrohttpd responder ---- */
+
+static enum MHD_Result floor_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload, size_t *upload_size, void **state)
+{
+    static int marker;
+    if (*state == NULL) {
+        *state = &marker;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0; /* consume */
+        return MHD_YES;
+    }
+    static const char ok[] = "{}";
+    struct MHD_Response *r = MHD_create_response_from_buffer(2, (void *)ok, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) < 0) {
+        perror("bench-invoke: free port");
+        exit(1);
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double percentile(double *v, int n, double p)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    int i = (int)(p / 100.0 * (n - 1) + 0.5);
+    return v[i];
+}
+
+struct latency {
+    double p50, p99, per_sec;
+};
+
+/* n sequential POSTs of body to url over one connection (after warmup). */
+static int measure_sequential(const char *url, const char *body, int n, int echo,
+                              struct latency *out)
+{
+    struct client c;
+    client_init(&c, url);
+    double *t = calloc((size_t)n, sizeof *t);
+    size_t blen = strlen(body);
+    for (int i = 0; i < 50; i++)
+        client_post(&c, body, blen);
+    double start = now_ms();
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ms();
+        long code = client_post(&c, body, blen);
+        t[i] = now_ms() - t0;
+        if (code != 200 || (echo && (c.body.len != blen || memcmp(c.body.buf, body, blen)))) {
+            fprintf(stderr, "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo\n",
+                    url, code, c.body.len);
+            free(t);
+            client_free(&c);
+            return -1;
+        }
+    }
+    double total = now_ms() - start;
+    out->per_sec = n / (total / 1e3);
+    out->p50 = percentile(t, n, 50);
+    out->p99 = percentile(t, n, 99);
+    free(t);
+    client_free(&c);
+    return 0;
+}
+
+struct worker {
+    const char *url;
+    int n, errors;
+    pthread_t th;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct client c;
+    client_init(&c, w->url);
+    char body[64];
+    for (int i = 0; i < w->n; i++) {
+        int len = snprintf(body, sizeof body, "{\"i\":%d}", i);
+        if (client_post(&c, body, (size_t)len) != 200 || c.body.len != (size_t)len ||
+            memcmp(c.body.buf, body, (size_t)len) != 0)
+            w->errors++;
+    }
+    client_free(&c);
+    return NULL;
+}
+
+/* Requests per second with `conc` clients, each sending n requests. */
+static double measure_concurrent(const char *url, int conc, int n, int *errors)
+{
+    struct worker *w = calloc((size_t)conc, sizeof *w);
+    double t0 = now_ms();
+    for (int i = 0; i < conc; i++) {
+        w[i] = (struct worker){.url = url, .n = n};
+        pthread_create(&w[i].th, NULL, worker_run, &w[i]);
+    }
+    *errors = 0;
+    for (int i = 0; i < conc; i++) {
+        pthread_join(w[i].th, NULL);
+        *errors += w[i].errors;
+    }
+    double secs = (now_ms() - t0) / 1e3;
+    free(w);
+    return conc * n / secs;
+}
+
+/* ---- the emulator under test ---- */
+
+static pid_t start_emulator(const char *emulator, const char *bootstrap, const char *task_root,
+                            int port, int concurrency)
+{
+    char listen[64], conc[16];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    snprintf(conc, sizeof conc, "%d", concurrency);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* keep the table readable: the emulator's logs go to a file */
+        FILE *f = freopen("bench-emulator.log", "w", stdout);
+        if (f)
+            dup2(fileno(stdout), 2);
+        execl(emulator, emulator, "--listen", listen, "--task-root", task_root,
+              "--runtime", bootstrap, "--concurrency", conc, "echo.handler", (char *)NULL);
+        perror("bench-invoke: exec emulator");
+        _exit(127);
+    }
+    return pid;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n REQUESTS]\n"
+               "Starts lambda-emulator with echo.handler and prints latency and throughput\n"
+               "next to the floor (a plain keep-alive round trip to libmicrohttpd).\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *emulator = NULL, *bootstrap = NULL, *task_root = NULL;
+    int n = 2000;
+    static const struct option opts[] = {
+        {"emulator", required_argument, 0, 'e'}, {"bootstrap", required_argument, 0, 'b'},
+        {"task-root", required_argument, 0, 't'}, {"requests", required_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "e:b:t:n:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'e': emulator = optarg; break;
+        case 'b': bootstrap = optarg; break;
+        case 't': task_root = optarg; break;
+        case 'n': n = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!emulator || !bootstrap || !task_root || n < 100) {
+        usage(stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    /* The floor, in this process. */
+    int fport = free_port();
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
+                                            (uint16_t)fport, NULL, NULL, floor_handler, NULL,
+                                            MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "bench-invoke: cannot start the floor responder\n");
+        return 1;
+    }
+    char furl[128];
+    snprintf(furl, sizeof furl, "http://127.0.0.1:%d/", fport);
+    struct latency floor;
+    if (measure_sequential(furl, "{}", n, 0, &floor) < 0)
+        return 1;
+    MHD_stop_daemon(d);
+
+    /* Cold start: emulator exec to first answered invoke. */
+    int port = free_port();
+    char url[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port);
+    double t0 = now_ms();
+    pid_t pid = start_emulator(emulator, bootstrap, task_root, port, 8);
+    struct client c;
+    client_init(&c, url);
+    curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    double cold = -1;
+    while (now_ms() - t0 < 10000) {
+        if (client_post(&c, "{}", 2) == 200) {
+            cold = now_ms() - t0;
+            break;
+        }
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            fprintf(stderr, "bench-invoke: the emulator exited (see bench-emulator.log)\n");
+            return 1;
+        }
+        usleep(500);
+    }
+    client_free(&c);
+    int rc = 1;
+    if (cold < 0) {
+        fprintf(stderr, "bench-invoke: no answer from the emulator within 10 s (see bench-emulator.log)\n");
+        goto out;
+    }
+
+    struct latency seq;
+    char small[] = "{\"hello\":\"world\"}";
+    if (measure_sequential(url, small, n, 1, &seq) < 0)
+        goto out;
+    int err2, err8;
+    /* warm all 8 instances before measuring */
+    measure_concurrent(url, 8, 20, &err8);
+    double c2 = measure_concurrent(url, 2, n / 2, &err2);
+    double c8 = measure_concurrent(url, 8, n / 8, &err8);
+
+    /* 6 MB round trip (the largest synchronous payload: 6291456 bytes). */
+    size_t big = 6291456;
+    char *payload = malloc(big);
+    payload[0] = '"';
+    for (size_t i = 1; i < big - 1; i++)
+        payload[i] = (char)('a' + i % 26);
+    payload[big - 1] = '"';
+    client_init(&c, url);
+    client_post(&c, payload, big); /* warm */
+    double b0 = now_ms();
+    long code = client_post(&c, payload, big);
+    double big_ms = now_ms() - b0;
+    int big_ok = code == 200 && c.body.len == big && memcmp(c.body.buf, payload, big) == 0;
+    client_free(&c);
+    free(payload);
+
+    printf("%-44s %12s %10s\n", "measure", "value", "vs floor");
+    printf("%-44s %9.3f ms %10s\n", "floor: keep-alive round trip p50", floor.p50, "1.00x");
+    printf("%-44s %9.3f ms %9.2fx\n", "floor: keep-alive round trip p99", floor.p99, floor.p99 / floor.p50);
+    printf("%-44s %9.0f /s\n", "floor: sequential throughput", floor.per_sec);
+    printf("%-44s %9.3f ms %9.2fx\n", "invoke echo, sequential p50", seq.p50, seq.p50 / floor.p50);
+    printf("%-44s %9.3f ms %9.2fx\n", "invoke echo, sequential p99", seq.p99, seq.p99 / floor.p50);
+    printf("%-44s %9.0f /s\n", "invoke echo, sequential throughput", seq.per_sec);
+    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 2 throughput", c2, err2 ? "ERRORS" : "");
+    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 8 throughput", c8, err8 ? "ERRORS" : "");
+    printf("%-44s %9.1f ms\n", "emulator start to first invoke answered", cold);
+    printf("%-44s %9.1f ms %s\n", "6 MB payload round trip", big_ms, big_ok ? "" : "MISMATCH");
+    printf("target: sequential p50 under 3x the floor: %s (%.2fx)\n",
+           seq.p50 < 3 * floor.p50 ? "met" : "NOT met", seq.p50 / floor.p50);
+    rc = (err2 || err8 || !big_ok) ? 1 : 0;
+out:
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    curl_global_cleanup();
+    return rc;
+}
