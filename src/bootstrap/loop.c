@@ -1,0 +1,117 @@
+/* loop.c -- see loop.h. */
+#include "config.h"
+#include "loop.h"
+#include "error_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_ENV "_X_AMZN_TRACE_ID"
+
+/* Log the outcome of a post; a 5xx or a lost connection is fatal. */
+static int judge(runtime *rt, const char *request_id, const char *what,
+                 const rapi_result *res)
+{
+    if (res->status >= 200 && res->status < 300)
+        return LAMBDA_OK;
+    if (res->status >= 400 && res->status < 500) {
+        lr_log(request_id, LAMBDA_LOG_ERROR,
+               "the Runtime API refused the %s with HTTP %ld%s%s%s; going on with the next invocation",
+               what, res->status, res->detail[0] ? " (" : "", res->detail,
+               res->detail[0] ? ")" : "");
+        return LAMBDA_ERR;
+    }
+    if (!rt->fatal) {
+        rt->fatal = 1;
+        if (res->status)
+            snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
+                     "the Runtime API answered the %s with HTTP %ld (%s)%s%s; exiting",
+                     what, res->status, res->status >= 500 ? "container error, non-recoverable" : "unexpected status",
+                     res->detail[0] ? ": " : "", res->detail);
+        else
+            snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
+                     "posting the %s to the Runtime API (%s) failed: %s; exiting",
+                     what, rapi_base_url(rt->api), res->detail);
+    }
+    return LAMBDA_ERR;
+}
+
+static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind,
+                       const void *data, size_t len, const char *content_type,
+                       const char *error_type)
+{
+    char path[512], what[64];
+    snprintf(path, sizeof path, "/runtime/invocation/%s/%s", inv->request_id, kind);
+    snprintf(what, sizeof what, "%s (%zu bytes)", kind, len);
+    rapi_result res;
+    rapi_post(rt->api, path, data, len, content_type, error_type, inv->invocation_id, &res);
+    return judge(rt, inv->request_id, what, &res);
+}
+
+static int host_respond(void *host, lambda_invocation *inv, const void *data,
+                        size_t len, const char *content_type)
+{
+    return post_answer(host, inv, "response", data, len, content_type, NULL);
+}
+
+static int host_fail(void *host, lambda_invocation *inv, const char *error_type,
+                     const char *body, size_t len)
+{
+    lr_log(inv->request_id, LAMBDA_LOG_ERROR, "invocation failed: %.*s",
+           (int)(len > 2000 ? 2000 : len), body);
+    return post_answer(host, inv, "error", body, len, "application/json", error_type);
+}
+
+static const lr_host_ops ops = {host_respond, host_fail};
+
+void post_init_error(rapi *api, const char *type, const char *message)
+{
+    lr_log(NULL, LAMBDA_LOG_FATAL, "%s: %s", type, message);
+    if (!api)
+        return;
+    size_t len;
+    char *body = error_json(type, message, NULL, &len);
+    if (!body)
+        return;
+    rapi_result res;
+    rapi_post(api, "/runtime/init/error", body, len, "application/json", type, NULL, &res);
+    if (res.status < 200 || res.status >= 300)
+        lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s%s",
+               rapi_base_url(api), res.status ? "HTTP status " : "", res.status ? "" : res.detail);
+    free(body);
+}
+
+int loop_run(runtime *rt)
+{
+    lambda_invocation *inv = &rt->inv;
+    lr_function_info_from_env(&rt->fn);
+    lr_invocation_init(inv, &ops, rt, &rt->fn);
+    char err[1024];
+    int status = 1;
+    for (;;) {
+        if (rapi_next(rt->api, inv, err, sizeof err) < 0) {
+            lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
+            break;
+        }
+        if (lr_invocation_check(inv, err, sizeof err) < 0) {
+            lr_log(NULL, LAMBDA_LOG_ERROR, "%s; skipping it", err);
+            lr_invocation_reset(inv);
+            continue;
+        }
+        if (inv->trace_id)
+            setenv(TRACE_ENV, inv->trace_id, 1);
+        else
+            unsetenv(TRACE_ENV);
+        int rc = rt->plugin->handler(inv);
+        lr_invocation_finish(inv, rt->plugin->handler_text, rc);
+        lr_invocation_reset(inv);
+        if (rt->fatal) {
+            lr_log(NULL, LAMBDA_LOG_FATAL, "%s", rt->fatal_msg);
+            break;
+        }
+    }
+    lr_invocation_free(inv);
+    lr_function_info_free(&rt->fn);
+    return status;
+}

@@ -1,0 +1,287 @@
+/* rapi.c -- see rapi.h. */
+#include "config.h"
+#include "rapi.h"
+#include "host.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define API_VERSION "/2018-06-01"
+#define NEXT_PATH "/runtime/invocation/next"
+
+struct rapi {
+    CURL *curl;
+    char *base;        /* http://API/2018-06-01 */
+    char *url;         /* scratch: base + path */
+    size_t url_cap;
+    long retries;
+    double retry_delay;
+    char curl_err[CURL_ERROR_SIZE];
+    /* the transfer in progress */
+    lambda_invocation *inv; /* GET /next: headers and body go here */
+    char header_err[256];
+    char *snippet;          /* POST: the start of the answer's body */
+    size_t snippet_len, snippet_cap;
+};
+
+static size_t on_header(char *line, size_t size, size_t n, void *ud)
+{
+    rapi *r = ud;
+    size_t len = size * n;
+    if (!r->inv)
+        return len;
+    if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
+        /* a new response (e.g. after "100 Continue"): start over */
+        lr_invocation_reset(r->inv);
+        return len;
+    }
+    if (len > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
+        unsigned long long cl = strtoull(line + 15, NULL, 10);
+        if (cl > 0 && cl < ((size_t)1 << 31))
+            lr_invocation_reserve(r->inv, (size_t)cl);
+        return len;
+    }
+    char err[256];
+    if (lr_invocation_header(r->inv, line, len, err, sizeof err) < 0 && !r->header_err[0])
+        snprintf(r->header_err, sizeof r->header_err, "%s", err);
+    return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    rapi *r = ud;
+    size_t len = size * n;
+    if (r->inv)
+        return lr_invocation_append(r->inv, data, len) == LAMBDA_OK ? len : 0;
+    size_t room = r->snippet_cap - r->snippet_len;
+    size_t take = len < room ? len : room;
+    memcpy(r->snippet + r->snippet_len, data, take);
+    r->snippet_len += take;
+    return len;
+}
+
+rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, size_t errlen)
+{
+    if (!api || !*api) {
+        snprintf(err, errlen, "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
+                              "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
+        return NULL;
+    }
+    if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+        snprintf(err, errlen, "cannot initialise libcurl");
+        return NULL;
+    }
+    rapi *r = calloc(1, sizeof *r);
+    if (!r || asprintf(&r->base, "http://%s" API_VERSION, api) < 0) {
+        free(r);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->retries = retries > 0 ? retries : 1;
+    r->retry_delay = retry_delay;
+    r->snippet_cap = 256;
+    r->snippet = malloc(r->snippet_cap + 1);
+    r->curl = curl_easy_init();
+    if (!r->curl || !r->snippet) {
+        snprintf(err, errlen, "cannot create a libcurl handle");
+        rapi_free(r);
+        return NULL;
+    }
+    CURL *c = r->curl;
+    curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");          /* never through a proxy */
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L);        /* /next is a long poll */
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    return r;
+}
+
+void rapi_free(rapi *r)
+{
+    if (!r)
+        return;
+    if (r->curl)
+        curl_easy_cleanup(r->curl);
+    free(r->base);
+    free(r->url);
+    free(r->snippet);
+    free(r);
+    curl_global_cleanup();
+}
+
+const char *rapi_base_url(const rapi *r)
+{
+    return r->base;
+}
+
+static const char *url_for(rapi *r, const char *path)
+{
+    size_t need = strlen(r->base) + strlen(path) + 1;
+    if (need > r->url_cap) {
+        char *u = realloc(r->url, need);
+        if (!u)
+            return NULL;
+        r->url = u;
+        r->url_cap = need;
+    }
+    snprintf(r->url, r->url_cap, "%s%s", r->base, path);
+    return r->url;
+}
+
+/* Errors after which nothing reached the server: safe to try again. */
+static int not_connected(CURLcode rc)
+{
+    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+           rc == CURLE_OPERATION_TIMEDOUT;
+}
+
+static void pause_for(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Perform the prepared transfer, retrying while retry_ok(rc) up to the
+ * retry budget.  Returns the last curl code. */
+static CURLcode perform(rapi *r, int (*retry_ok)(CURLcode), int *attempts)
+{
+    double delay = r->retry_delay;
+    CURLcode rc;
+    for (*attempts = 1;; (*attempts)++) {
+        r->curl_err[0] = '\0';
+        r->header_err[0] = '\0';
+        r->snippet_len = 0;
+        if (r->inv)
+            lr_invocation_reset(r->inv);
+        rc = curl_easy_perform(r->curl);
+        if (rc == CURLE_OK || !retry_ok(rc) || *attempts >= r->retries)
+            return rc;
+        lr_log(NULL, LAMBDA_LOG_WARN, "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms",
+               r->base, r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts,
+               r->retries, delay * 1000);
+        pause_for(delay);
+        delay *= 2;
+    }
+}
+
+/* For /next every transport failure is worth another try: the GET is
+ * idempotent, and a service that restarts drops the long poll. */
+static int any_transport_error(CURLcode rc)
+{
+    return rc != CURLE_OK && rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY;
+}
+
+int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
+{
+    const char *url = url_for(r, NEXT_PATH);
+    if (!url) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    curl_easy_setopt(r->curl, CURLOPT_URL, url);
+    curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+    r->inv = inv;
+    int attempts;
+    CURLcode rc = perform(r, any_transport_error, &attempts);
+    r->inv = NULL;
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "%s: GET %s failed after %d attempt%s: %s. The Runtime API went away; "
+                              "exiting (check AWS_LAMBDA_RUNTIME_API and that the service or "
+                              "lambda-emulator is running)",
+                 rc == CURLE_WRITE_ERROR ? "out of memory storing the event" : "Runtime API unreachable",
+                 url, attempts, attempts == 1 ? "" : "s",
+                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+        return -1;
+    }
+    long status = 0;
+    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+        snprintf(err, errlen, "GET %s answered HTTP %ld (%s); exiting", url, status,
+                 status >= 500 ? "container error, non-recoverable" : "unexpected status");
+        return -1;
+    }
+    if (r->header_err[0])
+        lr_log(inv->request_id, LAMBDA_LOG_WARN, "ignoring a malformed Runtime API header: %s",
+               r->header_err);
+    return 0;
+}
+
+/* Header values come from plugins (error types): no CR/LF injection. */
+static char *header_line(const char *name, const char *value)
+{
+    char *line;
+    if (asprintf(&line, "%s: %s", name, value) < 0)
+        return NULL;
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            *p = ' ';
+    return line;
+}
+
+static struct curl_slist *add_header(struct curl_slist *list, const char *name,
+                                     const char *value, int *ok)
+{
+    if (!*ok || !value)
+        return list;
+    char *line = header_line(name, value);
+    struct curl_slist *l = line ? curl_slist_append(list, line) : NULL;
+    free(line);
+    if (!l) {
+        *ok = 0;
+        return list;
+    }
+    return l;
+}
+
+void rapi_post(rapi *r, const char *path, const void *body, size_t len,
+               const char *content_type, const char *error_type,
+               const char *invocation_id, rapi_result *res)
+{
+    res->status = 0;
+    res->detail[0] = '\0';
+    int ok = 1;
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
+    if (!hdrs)
+        ok = 0;
+    hdrs = add_header(hdrs, "Content-Type", content_type, &ok);
+    hdrs = add_header(hdrs, "Lambda-Runtime-Function-Error-Type", error_type, &ok);
+    hdrs = add_header(hdrs, "Lambda-Runtime-Invocation-Id", invocation_id, &ok);
+    const char *url = ok ? url_for(r, path) : NULL;
+    if (!url) {
+        curl_slist_free_all(hdrs);
+        snprintf(res->detail, sizeof res->detail, "out of memory preparing POST %s", path);
+        return;
+    }
+    curl_easy_setopt(r->curl, CURLOPT_URL, url);
+    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+    int attempts;
+    CURLcode rc = perform(r, not_connected, &attempts);
+    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, NULL);
+    curl_slist_free_all(hdrs);
+    if (rc != CURLE_OK) {
+        snprintf(res->detail, sizeof res->detail, "%s",
+                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+        return;
+    }
+    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
+    r->snippet[r->snippet_len] = '\0';
+    for (size_t i = 0; i < r->snippet_len; i++)
+        if ((unsigned char)r->snippet[i] < ' ')
+            r->snippet[i] = ' ';
+    snprintf(res->detail, sizeof res->detail, "%s", r->snippet);
+}

@@ -1,0 +1,42 @@
+/*
+ * rapi.h -- the Runtime API client (RUNTIME-API.md section 1) on one libcurl
+ * easy handle kept for the whole life of the process, so every call reuses
+ * one keep-alive connection.  GET /next has no timeout; posts send the
+ * handler's bytes in place (no copy) and never `Expect: 100-continue`.
+ */
+#ifndef BOOTSTRAP_RAPI_H
+#define BOOTSTRAP_RAPI_H
+
+#include <lambda/lambda.h>
+#include <stddef.h>
+
+typedef struct rapi rapi;
+
+/* api is AWS_LAMBDA_RUNTIME_API (host:port, maybe with a path prefix; used
+ * verbatim).  retries: attempts to reach an unreachable Runtime API before
+ * giving up; retry_delay: the first pause in seconds (doubles each time). */
+rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, size_t errlen);
+void rapi_free(rapi *r);
+
+/* Wait for the next invocation and fill inv (which must be reset).  Returns
+ * 0, or -1 with err set when the runtime must exit (500, unexpected status,
+ * or the Runtime API unreachable after the retries). */
+int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen);
+
+/* The result of a post. */
+typedef struct rapi_result {
+    long status;         /* HTTP status, 0 if no answer */
+    char detail[512];    /* curl's error, or the start of the answer's body */
+} rapi_result;
+
+/* POST body to PATH (below /2018-06-01, e.g. "/runtime/init/error").
+ * error_type and invocation_id may be NULL (header not sent).  Retries only
+ * while the connection cannot be made (nothing was sent). */
+void rapi_post(rapi *r, const char *path, const void *body, size_t len,
+               const char *content_type, const char *error_type,
+               const char *invocation_id, rapi_result *res);
+
+/* The base URL, for messages. */
+const char *rapi_base_url(const rapi *r);
+
+#endif

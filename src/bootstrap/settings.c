@@ -1,0 +1,160 @@
+/* settings.c -- see settings.h. */
+#include "config.h"
+#include "settings.h"
+#include "host.h"
+#include "../common/config.h"
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LR_TASK_ROOT
+#define LR_TASK_ROOT "/var/task"
+#endif
+
+static const cfg_key runtime_keys[] = {
+    {"handler", CFG_STRING, offsetof(settings, handler), 0, 0, NULL},
+    {"task_root", CFG_STRING, offsetof(settings, task_root), 0, 0, NULL},
+    {"runtime_api", CFG_STRING, offsetof(settings, runtime_api), 0, 0, NULL},
+    {"api_retries", CFG_INT, offsetof(settings, api_retries), 1, 100, NULL},
+    {"api_retry_delay", CFG_SECONDS, offsetof(settings, api_retry_delay), 0, 10, NULL},
+    CFG_KEY_END,
+};
+
+static const cfg_key log_keys[] = {
+    {"level", CFG_ENUM, offsetof(settings, log_level), 0, 0, lr_log_level_names},
+    {"format", CFG_ENUM, offsetof(settings, log_format), 0, 0, lr_log_format_names},
+    CFG_KEY_END,
+};
+
+static void *whole(void *ud, const char *arg, char *err, size_t errlen)
+{
+    return ud;
+}
+
+static const cfg_section sections[] = {
+    {"runtime", 0, runtime_keys, whole, NULL},
+    {"log", 0, log_keys, whole, NULL},
+    /* lambda-emulator's sections share the file; bootstrap skips them */
+    {"emulator", 0, NULL, NULL, NULL},
+    {"function", 1, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+/* Environment variable -> key, in the table of that key. */
+static const struct env_map {
+    const char *var;
+    const cfg_key *keys;
+    const char *key;
+} env_map[] = {
+    {"_HANDLER", runtime_keys, "handler"},
+    {"LAMBDA_TASK_ROOT", runtime_keys, "task_root"},
+    {"AWS_LAMBDA_RUNTIME_API", runtime_keys, "runtime_api"},
+    {"AWS_LAMBDA_LOG_LEVEL", log_keys, "level"},
+    {"AWS_LAMBDA_LOG_FORMAT", log_keys, "format"},
+    {NULL, NULL, NULL},
+};
+
+void settings_defaults(settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->task_root = strdup(LR_TASK_ROOT);
+    s->api_retries = 5;
+    s->api_retry_delay = 0.1;
+    s->log_level = 2; /* INFO */
+    s->log_format = 0; /* Text */
+}
+
+void settings_free(settings *s)
+{
+    cfg_free(runtime_keys, s);
+    cfg_free(log_keys, s);
+    free(s->config_path);
+    s->config_path = NULL;
+}
+
+static void usage(FILE *to, const char *default_config)
+{
+    fprintf(to,
+            "Usage: bootstrap [OPTION]... [HANDLER]\n"
+            "The AWS Lambda runtime of lambda-c-runtime: loads the plugin named by HANDLER\n"
+            "(module.function -> $LAMBDA_TASK_ROOT/module.so, symbol function) and runs the\n"
+            "Lambda invoke loop against the Runtime API at $AWS_LAMBDA_RUNTIME_API.\n"
+            "\n"
+            "  -c, --config FILE  read FILE instead of $LAMBDA_RUNTIME_CONFIG or\n"
+            "                     %s\n"
+            "  -h, --help         print this help and exit\n"
+            "  -V, --version      print the version and exit\n"
+            "\n"
+            "Settings, each overriding the one before: built-in defaults, the [runtime] and\n"
+            "[log] sections of the INI file, the environment (_HANDLER, LAMBDA_TASK_ROOT,\n"
+            "AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT), and\n"
+            "HANDLER.  See bootstrap(8) and lambda-runtime.ini(5).\n",
+            default_config);
+}
+
+int settings_load(settings *s, int argc, char **argv, const char *default_config,
+                  char *err, size_t errlen)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL;
+    int c;
+    opterr = 0;
+    optind = 0; /* full reset, so tests can call this more than once */
+    while ((c = getopt_long(argc, argv, "+:c:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'h':
+            usage(stdout, default_config);
+            return SETTINGS_EXIT;
+        case 'V':
+            printf("bootstrap (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+            return SETTINGS_EXIT;
+        case ':':
+            snprintf(err, errlen, "option %s needs an argument (see bootstrap --help)", argv[optind - 1]);
+            return SETTINGS_ERROR;
+        default:
+            snprintf(err, errlen, "unknown option %s (see bootstrap --help)", argv[optind - 1]);
+            return SETTINGS_ERROR;
+        }
+    }
+    if (argc - optind > 1) {
+        snprintf(err, errlen, "too many arguments: expected at most one handler (module.function), got '%s' and '%s'",
+                 argv[optind], argv[optind + 1]);
+        return SETTINGS_ERROR;
+    }
+
+    int missing_ok = 0;
+    if (!config)
+        config = getenv("LAMBDA_RUNTIME_CONFIG");
+    if (!config || !*config) {
+        config = default_config;
+        missing_ok = 1;
+    }
+    if (config && *config) {
+        if (cfg_load(config, sections, s, missing_ok, err, errlen) < 0)
+            return SETTINGS_ERROR;
+        s->config_path = strdup(config);
+    }
+
+    for (const struct env_map *e = env_map; e->var; e++) {
+        char what[96];
+        snprintf(what, sizeof what, "environment variable %s", e->var);
+        if (cfg_set_from(e->keys, s, e->key, getenv(e->var), what, err, errlen) < 0)
+            return SETTINGS_ERROR;
+    }
+
+    if (optind < argc &&
+        cfg_set_from(runtime_keys, s, "handler", argv[optind], "command line", err, errlen) < 0)
+        return SETTINGS_ERROR;
+    return SETTINGS_OK;
+}

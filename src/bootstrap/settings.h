@@ -1,0 +1,40 @@
+/*
+ * settings.h -- bootstrap's configuration: built-in defaults < INI file
+ * ([runtime] and [log]) < the environment Lambda sets < the command line.
+ * Every source goes through the key tables of src/common/config.c, so a bad
+ * value is refused the same way wherever it comes from.
+ */
+#ifndef BOOTSTRAP_SETTINGS_H
+#define BOOTSTRAP_SETTINGS_H
+
+#include <stddef.h>
+
+typedef struct settings {
+    /* [runtime] */
+    char *handler;          /* module.function */
+    char *task_root;        /* where plugins are */
+    char *runtime_api;      /* host:port[/prefix] of the Runtime API */
+    long api_retries;       /* attempts to reach the Runtime API before giving up */
+    double api_retry_delay; /* first pause between attempts (doubles each time) */
+    /* [log] */
+    int log_level;          /* index into lr_log_level_names */
+    int log_format;         /* index into lr_log_format_names */
+    /* where the settings came from */
+    char *config_path;      /* the INI file read (NULL if none) */
+} settings;
+
+enum { SETTINGS_OK = 0, SETTINGS_EXIT = 1, SETTINGS_ERROR = -1 };
+
+/* The built-in defaults. */
+void settings_defaults(settings *s);
+
+/* Everything in order of precedence.  Returns SETTINGS_OK; SETTINGS_EXIT when
+ * --help or --version was printed (exit 0); SETTINGS_ERROR with err set.
+ * default_config is the file read when neither --config nor
+ * LAMBDA_RUNTIME_CONFIG names one (a missing default file is fine). */
+int settings_load(settings *s, int argc, char **argv, const char *default_config,
+                  char *err, size_t errlen);
+
+void settings_free(settings *s);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * probe.c -- test plugin: handlers that report what the API shows them or
+ * misbehave on purpose.
+ *   probe.report    answers a JSON object with every accessor's value and
+ *                   the _X_AMZN_TRACE_ID seen by the handler
+ *   probe.fail      answers with lambda_fail("Probe.Failure", ...)
+ *   probe.noanswer  returns without answering
+ *   probe.twice     answers, then tries again (refused) and answers the
+ *                   refusal's return code in the log
+ *   probe.crash     raises SIGSEGV
+ *   probe.logs      logs one line at every level, then answers
+ * The init hook counts its calls; report shows the count.
+ */
+#include <lambda/lambda.h>
+
+#include <signal.h>
+#include <stdlib.h>
+
+int report(lambda_invocation *inv);
+int fail(lambda_invocation *inv);
+int noanswer(lambda_invocation *inv);
+int twice(lambda_invocation *inv);
+int crash(lambda_invocation *inv);
+int logs(lambda_invocation *inv);
+
+static int init_calls;
+
+static int probe_init(lambda_init *ctx)
+{
+    init_calls++;
+    lambda_log(NULL, LAMBDA_LOG_INFO, "probe init");
+    return LAMBDA_OK;
+}
+
+static void add_str(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+int report(lambda_invocation *inv)
+{
+    json_object *o = json_object_new_object();
+    size_t len;
+    lambda_event(inv, &len);
+    add_str(o, "requestId", lambda_request_id(inv));
+    json_object_object_add(o, "deadlineMs", json_object_new_int64(lambda_deadline_ms(inv)));
+    json_object_object_add(o, "remainingMs", json_object_new_int64(lambda_remaining_ms(inv)));
+    add_str(o, "arn", lambda_invoked_function_arn(inv));
+    add_str(o, "traceId", lambda_trace_id(inv));
+    add_str(o, "traceEnv", getenv("_X_AMZN_TRACE_ID"));
+    add_str(o, "clientContext", lambda_client_context(inv));
+    add_str(o, "cognitoIdentity", lambda_cognito_identity(inv));
+    add_str(o, "tenantId", lambda_tenant_id(inv));
+    add_str(o, "functionName", lambda_function_name(inv));
+    add_str(o, "functionVersion", lambda_function_version(inv));
+    json_object_object_add(o, "memoryMb", json_object_new_int(lambda_function_memory_mb(inv)));
+    add_str(o, "logGroup", lambda_log_group_name(inv));
+    add_str(o, "logStream", lambda_log_stream_name(inv));
+    json_object_object_add(o, "eventLength", json_object_new_int64((int64_t)len));
+    json_object_object_add(o, "eventIsJson", json_object_new_boolean(lambda_event_json(inv) != NULL));
+    json_object_object_add(o, "initCalls", json_object_new_int(init_calls));
+    json_object_object_add(o, "answeredBefore", json_object_new_boolean(lambda_answered(inv)));
+    add_str(o, "runtimeVersion", lambda_runtime_version());
+    return lambda_respond_json(inv, o);
+}
+
+int fail(lambda_invocation *inv)
+{
+    return lambda_fail(inv, "Probe.Failure", "failed on purpose for %s", lambda_request_id(inv));
+}
+
+int noanswer(lambda_invocation *inv)
+{
+    return 7;
+}
+
+int twice(lambda_invocation *inv)
+{
+    lambda_respond(inv, "first", 5, "text/plain");
+    int rc = lambda_respond(inv, "second", 6, "text/plain");
+    lambda_log(inv, LAMBDA_LOG_INFO, "second answer returned %d", rc);
+    return LAMBDA_OK;
+}
+
+int crash(lambda_invocation *inv)
+{
+    raise(SIGSEGV);
+    return LAMBDA_OK;
+}
+
+int logs(lambda_invocation *inv)
+{
+    for (int l = LAMBDA_LOG_TRACE; l <= LAMBDA_LOG_FATAL; l++)
+        lambda_log(inv, (lambda_log_level)l, "probe line at level %d", l);
+    return lambda_respond(inv, "{}", 2, NULL);
+}
+
+LAMBDA_PLUGIN("probe", "1.0", 0, probe_init, NULL);
