@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef LR_TASK_ROOT
 #define LR_TASK_ROOT "/var/task"
@@ -143,7 +144,10 @@ int settings_load(settings *s, int argc, char **argv, const char *default_config
     if (config && *config) {
         if (cfg_load(config, sections, s, missing_ok, err, errlen) < 0)
             return SETTINGS_ERROR;
-        s->config_path = strdup(config);
+        if (access(config, F_OK) == 0) {
+            free(s->config_path);
+            s->config_path = strdup(config);
+        }
     }
 
     for (const struct env_map *e = env_map; e->var; e++) {
