@@ -57,5 +57,7 @@ post_body() { cat "$T/rec/post-$1.body"; }
 # post_header K NAME: the value of header NAME of the K-th post ("" if absent).
 post_header() { grep -i "^$2: " "$T/rec/post-$1.headers" | head -n1 | sed 's/^[^:]*: //'; }
 has_post_header() { grep -qi "^$2: " "$T/rec/post-$1.headers"; }
+# matches VALUE ERE: VALUE matches the extended regular expression.
+matches() { printf '%s\n' "$1" | grep -qE -- "$2"; }
 stderr_has() { grep -q -- "$1" "$T/stderr"; }
 show_stderr() { sed 's/^/  | /' "$T/stderr" >&2; }
