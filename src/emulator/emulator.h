@@ -1,0 +1,199 @@
+/*
+ * emulator.h -- the emulator's core objects and how they relate:
+ *
+ *   emu ── function (one per [function NAME]) ── instance (child process
+ *   running the runtime, with its own loopback Runtime API) ── invocation.
+ *
+ * Every scheduling field below is protected by the one mutex emu->lock; each
+ * invocation has a condition variable its caller waits on, each function one
+ * its instances' /next polls wait on.  Log lines (the runtime's output and
+ * START/END/REPORT) go through one writer thread so they stay in order.
+ */
+#ifndef EMU_EMULATOR_H
+#define EMU_EMULATOR_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "settings.h"
+
+struct MHD_Daemon;
+struct emu;
+struct instance;
+
+/* Buffered limits of the Invoke API (bytes). */
+#define EMU_SYNC_LIMIT 6291456
+#define EMU_EVENT_LIMIT 1048576
+#define EMU_TAIL_BYTES 4096
+
+enum inv_kind { INV_SYNC, INV_EVENT, INV_STREAM };
+enum inv_state { INV_QUEUED, INV_RUNNING, INV_DONE };
+
+typedef struct invocation {
+    int refs;
+    struct function *fn;
+    enum inv_kind kind;
+    int tail;                 /* X-Amz-Log-Type: Tail */
+    char id[40];              /* request id */
+    char nonce[40];           /* Lambda-Runtime-Invocation-Id */
+    char trace[96];
+    char *arn;
+    char *client_context;     /* decoded JSON, or NULL */
+    char *tenant_id;
+    lr_buf event;
+
+    enum inv_state state;
+    int finished;             /* the result may be read by the caller */
+    struct instance *inst;    /* RUNNING (and until reported) */
+    struct invocation *q_next;    /* function queue */
+    struct invocation *r_next;    /* instance's running list */
+    int64_t queued_ns, start_ns, end_ns, deadline_ns, deadline_ms;
+
+    /* The result. */
+    lr_buf resp;              /* response bytes (streamed ones too) */
+    size_t sent;              /* bytes already forwarded to a streaming caller */
+    char *content_type;
+    char *err_type;           /* non-NULL: a function error; body in err */
+    lr_buf err;
+    const char *status;       /* success, error, timeout, failure */
+
+    /* For the REPORT line. */
+    int has_init;
+    double init_ms;
+    lr_buf log;               /* what the Tail header returns */
+    pthread_cond_t cv;
+} invocation;
+
+typedef struct instance {
+    struct function *fn;
+    unsigned id;
+    pid_t pid;
+    struct MHD_Daemon *rapi;
+    unsigned port;
+    int out_fd, err_fd;       /* the runtime's stdout and stderr */
+    pthread_t log_thread;
+    pthread_mutex_t log_lock; /* the pipes and the partial lines */
+    lr_buf partial[2];
+    int reaped;               /* set before the log thread is joined */
+
+    /* Under emu->lock. */
+    int refs;                 /* invocations not yet reported, the reaper */
+    int ready;                /* has asked for work */
+    int dead;
+    int killed;
+    const char *kill_reason;
+    int64_t spawn_ns, init_deadline_ns, kill_at_ns;
+    double init_ms;
+    int init_reported;
+    long slots, busy, polls;
+    invocation *running;
+    long ntail;               /* running invocations with Tail */
+    char *init_error_type;
+    lr_buf init_error;
+    char recent[16][40];      /* request ids recently finished here */
+    unsigned recent_i;
+    long hwm_kb;              /* last measured peak RSS of the process tree */
+    struct instance *next;
+} instance;
+
+typedef struct function {
+    struct emu *emu;
+    const char *name;
+    const fn_settings *s;
+    char *arn;
+    char *log_stream;
+    invocation *q_head, *q_tail;
+    long queued, running;
+    instance *instances;
+    long n_instances;
+    int eager_hold;           /* no eager replacement after a failed init */
+    pthread_cond_t work_cv;
+    struct function *next;
+} function;
+
+typedef struct emu {
+    emu_settings *st;
+    pthread_mutex_t lock;
+    pthread_cond_t idle_cv;   /* instances went away */
+    pthread_cond_t wd_cv;     /* work for the manager (CLOCK_MONOTONIC) */
+    pthread_t manager;
+    int stop_manager;
+    int shutdown;
+    unsigned port;            /* the Invoke API's port */
+    unsigned next_instance_id;
+    function *functions;
+    struct MHD_Daemon *invoke_api;
+} emu;
+
+/* invocation.c */
+invocation *inv_new(function *fn, enum inv_kind kind);
+void inv_ref(invocation *inv);          /* emu->lock held */
+void inv_unref(invocation *inv);        /* emu->lock held */
+/* Record the function error TYPE with body BODY (or a generated one when
+ * body is NULL or not JSON); emu->lock held. */
+void inv_set_error(invocation *inv, const char *type, const char *body, size_t len);
+/* Make the result visible to the caller and wake it; emu->lock held. */
+void inv_publish(invocation *inv);
+/* Block until the result is visible; emu->lock held. */
+void inv_wait(invocation *inv);
+
+/* pool.c */
+int emu_start(emu *e, emu_settings *st, char *err, size_t errlen);
+void emu_stop(emu *e);
+function *emu_function(emu *e, const char *name);
+/* Queue an invocation; -1 when the function's pool and queue are full. */
+int pool_submit(invocation *inv);
+/* A /next poll of inst: block until an invocation is assigned (returned with
+ * a reference for the caller) or the instance is going away (NULL). */
+invocation *pool_next(instance *inst);
+/* Find the running invocation ID of inst for a /response or /error post:
+ * returns it with a reference, or NULL with *status set to 410 (finished or
+ * stale nonce) or 400 (unknown). */
+invocation *pool_lookup(instance *inst, const char *id, const char *nonce, int *status);
+/* End a running invocation with the result already stored (resp, or
+ * err_type/err): DONE, off the instance, then published and reported.
+ * Returns 0, or -1 if it had already ended (the post is stale). */
+int pool_finish(invocation *inv);
+/* The runtime of inst reported an init error (body = error JSON). */
+int pool_init_error(instance *inst, const char *type, const char *body, size_t len);
+/* Called by an instance's reaper once its process has exited. */
+void pool_instance_exited(instance *inst, int status, long maxrss_kb);
+/* The same, then retire the instance (stop its Runtime API, free it). */
+void pool_instance_gone(instance *inst, int status, long maxrss_kb);
+void pool_kill_instance(instance *inst, const char *reason); /* emu->lock held */
+
+/* instance.c */
+/* Start the process of an instance the pool added (emu->lock not held). */
+int instance_start(instance *inst, char *err, size_t errlen);
+/* Read what the runtime has written so far and queue its lines. */
+void instance_drain(instance *inst);
+long instance_peak_rss_kb(instance *inst);
+void instance_free(instance *inst);
+
+/* runtime_api.c */
+struct MHD_Daemon *runtime_api_start(instance *inst, unsigned *port, char *err, size_t errlen);
+
+/* invoke_api.c */
+struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port,
+                                    char *err, size_t errlen);
+
+/* report.c: the log writer */
+int report_start_writer(void);
+void report_stop_writer(void);
+/* Queue a line (with its newline) for fd 1 or 2. */
+void report_line(int fd, const char *text, size_t len);
+/* START line of inv (emu->lock held; also copied to its Tail log). */
+void report_invocation_start(invocation *inv);
+/* Keep text in the lines Tail returns (emu->lock held). */
+void report_tail_append(invocation *inv, const char *text, size_t len);
+/* END and REPORT lines; takes over the pool's reference to inv and publishes
+ * the result after the lines for Tail invocations. */
+void report_invocation_end(invocation *inv);
+
+/* Format "RequestId: ID Error: WHAT" errors of the service. */
+void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

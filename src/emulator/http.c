@@ -1,0 +1,104 @@
+/* http.c -- see http.h. */
+#include "config.h"
+
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_json.h"
+
+enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status,
+                           const char *content_type, const void *body,
+                           size_t len, ...)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+                                                             MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    va_list ap;
+    va_start(ap, len);
+    const char *name;
+    while ((name = va_arg(ap, const char *))) {
+        const char *value = va_arg(ap, const char *);
+        if (value)
+            MHD_add_response_header(r, name, value);
+    }
+    va_end(ap);
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status,
+                                 const char *type, const char *message)
+{
+    size_t len = 0;
+    char *doc = error_json(type, message, NULL, &len);
+    enum MHD_Result rc = http_reply(c, status, "application/json", doc ? doc : "{}",
+                                    doc ? len : 2, (char *)NULL);
+    free(doc);
+    return rc;
+}
+
+static int parse_addr(const char *addr, struct sockaddr_in *sa, char *err, size_t errlen)
+{
+    const char *colon = strrchr(addr, ':');
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    char host[64];
+    size_t hl = colon ? (size_t)(colon - addr) : 0;
+    char *end;
+    errno = 0;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || hl >= sizeof host || errno || end == colon + 1 || *end || port < 0 || port > 65535) {
+        snprintf(err, errlen, "bad listen address '%s': expected ADDRESS:PORT, e.g. 127.0.0.1:9000 or 0.0.0.0:8080", addr);
+        return -1;
+    }
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    if (!*host || strcmp(host, "*") == 0)
+        snprintf(host, sizeof host, "0.0.0.0");
+    else if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+        snprintf(err, errlen, "bad listen address '%s': '%s' is not an IPv4 address (use e.g. 127.0.0.1 or 0.0.0.0)", addr, host);
+        return -1;
+    }
+    sa->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
+                              void *cls, MHD_RequestCompletedCallback done,
+                              unsigned *port, char *err, size_t errlen)
+{
+    struct sockaddr_in sa;
+    if (parse_addr(addr, &sa, err, errlen) < 0)
+        return NULL;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+        MHD_USE_ERROR_LOG,
+        0, NULL, NULL, handler, cls,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_NOTIFY_COMPLETED, done, cls,
+        MHD_OPTION_END);
+    if (!d) {
+        snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another with --listen)",
+                 addr, errno ? strerror(errno) : "libmicrohttpd refused to start");
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : ntohs(sa.sin_port);
+    return d;
+}

@@ -1,0 +1,131 @@
+/*
+ * invocation.c -- one invocation: ids, the result it ends with, and the
+ * reference count shared by its caller, the pool and the Runtime API
+ * connections that touch it.  All under emu->lock.
+ */
+#include "config.h"
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "emulator.h"
+#include "error_json.h"
+
+static void hex(char *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+invocation *inv_new(function *fn, enum inv_kind kind)
+{
+    invocation *inv = calloc(1, sizeof *inv);
+    if (!inv)
+        return NULL;
+    inv->refs = 1;
+    inv->fn = fn;
+    inv->kind = kind;
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, inv->id);
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, inv->nonce);
+    /* X-Ray: Root=1-<epoch seconds, 8 hex>-<96 random bits>;Parent=<64 bits> */
+    unsigned char r[20];
+    uuid_generate_random(u);
+    memcpy(r, u, 16);
+    uuid_generate_random(u);
+    memcpy(r + 16, u, 4);
+    char root[25], parent[17];
+    hex(root, r, 12);
+    hex(parent, r + 12, 8);
+    snprintf(inv->trace, sizeof inv->trace, "Root=1-%08lx-%s;Parent=%s;Sampled=0",
+             (unsigned long)time(NULL), root, parent);
+    pthread_cond_init(&inv->cv, NULL);
+    inv->status = "success";
+    return inv;
+}
+
+void inv_ref(invocation *inv)
+{
+    inv->refs++;
+}
+
+void inv_unref(invocation *inv)
+{
+    if (!inv || --inv->refs > 0)
+        return;
+    free(inv->arn);
+    free(inv->client_context);
+    free(inv->tenant_id);
+    free(inv->content_type);
+    free(inv->err_type);
+    lr_buf_free(&inv->event);
+    lr_buf_free(&inv->resp);
+    lr_buf_free(&inv->err);
+    lr_buf_free(&inv->log);
+    pthread_cond_destroy(&inv->cv);
+    free(inv);
+}
+
+void inv_set_error(invocation *inv, const char *type, const char *body, size_t len)
+{
+    free(inv->err_type);
+    inv->err_type = strdup(type && *type ? type : "Runtime.Unknown");
+    inv->err.len = 0;
+    json_object *parsed = NULL;
+    if (body && len) {
+        json_tokener *tok = json_tokener_new();
+        if (tok) {
+            parsed = json_tokener_parse_ex(tok, body, (int)len);
+            if (json_tokener_get_error(tok) != json_tokener_success) {
+                json_object_put(parsed);
+                parsed = NULL;
+            }
+            json_tokener_free(tok);
+        }
+    }
+    if (parsed && json_object_is_type(parsed, json_type_object)) {
+        lr_buf_append(&inv->err, body, len); /* the runtime's own document */
+    } else {
+        char *doc = error_json(inv->err_type, body && len ? body : "", NULL, NULL);
+        if (doc)
+            lr_buf_append(&inv->err, doc, strlen(doc));
+        free(doc);
+    }
+    json_object_put(parsed);
+    inv->status = "error";
+}
+
+void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
+{
+    char what[512], msg[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "RequestId: %s Error: %s", inv->id, what);
+    char *doc = error_json(type, msg, NULL, NULL);
+    inv_set_error(inv, type, doc, doc ? strlen(doc) : 0);
+    free(doc);
+}
+
+void inv_publish(invocation *inv)
+{
+    inv->finished = 1;
+    pthread_cond_broadcast(&inv->cv);
+}
+
+void inv_wait(invocation *inv)
+{
+    while (!inv->finished)
+        pthread_cond_wait(&inv->cv, &inv->fn->emu->lock);
+}

@@ -1,0 +1,63 @@
+/*
+ * main.c -- lambda-emulator: run AWS Lambda functions locally.  Reads the
+ * configuration, serves the Invoke API, starts runtime instances on demand,
+ * and shuts everything down cleanly on SIGINT or SIGTERM.
+ */
+#include "config.h"
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "emulator.h"
+
+int main(int argc, char **argv)
+{
+    char err[1024] = "";
+    emu_settings st;
+    int rc = settings_load(&st, argc, argv, err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "lambda-emulator: %s\n", err);
+        settings_free(&st);
+        return rc > 0 ? 0 : 2;
+    }
+    struct stat sb;
+    if (stat(st.task_root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "lambda-emulator: the task root %s is not a directory; "
+                "point --task-root (or LAMBDA_TASK_ROOT, or task_root in [emulator]) at the "
+                "directory holding the function's code\n", st.task_root);
+        settings_free(&st);
+        return 2;
+    }
+
+    /* Signals are taken synchronously by this thread; every thread started
+     * from here on inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    emu e;
+    if (emu_start(&e, &st, err, sizeof err) < 0) {
+        fprintf(stderr, "lambda-emulator: %s\n", err);
+        settings_free(&st);
+        return 1;
+    }
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)strcspn(st.listen, ":") > 60 ? 60 : (int)strcspn(st.listen, ":"), st.listen);
+    for (function *fn = e.functions; fn; fn = fn->next)
+        fprintf(stderr, "lambda-emulator: function %s (handler %s, runtime %s) at "
+                "http://%s:%u/2015-03-31/functions/%s/invocations\n",
+                fn->name, fn->s->handler, fn->s->runtime, *host ? host : "0.0.0.0", e.port, fn->name);
+    fprintf(stderr, "lambda-emulator: listening on %s:%u\n", *host ? host : "0.0.0.0", e.port);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "lambda-emulator: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    emu_stop(&e);
+    settings_free(&st);
+    return 0;
+}

@@ -1,0 +1,561 @@
+/*
+ * pool.c -- Lambda's lifecycle for each function: a pool of up to
+ * `concurrency` instances started on demand (or eagerly), a bounded queue in
+ * front of them, one invocation per free slot handed to each /next poll,
+ * timeouts (the instance is killed and replaced), crashes and init errors
+ * (the caller gets the error AWS gives, the instance is replaced).
+ *
+ * One "manager" thread starts instances (so the children's parent-death
+ * signal is tied to a thread that lives as long as the emulator) and
+ * enforces every deadline.
+ */
+#include "config.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "emulator.h"
+#include "error_json.h"
+
+#include <microhttpd.h>
+
+static long slots_per_instance(const function *fn)
+{
+    return fn->s->max_concurrency > 0 ? fn->s->max_concurrency : 1;
+}
+
+function *emu_function(emu *e, const char *name)
+{
+    for (function *fn = e->functions; fn; fn = fn->next)
+        if (strcmp(fn->name, name) == 0)
+            return fn;
+    return NULL;
+}
+
+/* Add instances while queued work exceeds the free slots (and, in eager
+ * mode, until the pool is full).  emu->lock held; the manager starts them. */
+static void maybe_spawn(function *fn)
+{
+    emu *e = fn->emu;
+    if (e->shutdown)
+        return;
+    long free_slots = 0;
+    for (instance *i = fn->instances; i; i = i->next)
+        if (!i->dead && !i->killed)
+            free_slots += i->slots - i->busy;
+    int eager = fn->s->init == INIT_EAGER && !fn->eager_hold;
+    while (fn->n_instances < fn->s->concurrency && (fn->queued > free_slots || eager)) {
+        instance *inst = calloc(1, sizeof *inst);
+        if (!inst)
+            break;
+        inst->fn = fn;
+        inst->id = ++e->next_instance_id;
+        inst->slots = slots_per_instance(fn);
+        inst->out_fd = inst->err_fd = -1;
+        inst->spawn_ns = clock_mono_ns();
+        inst->init_deadline_ns = inst->spawn_ns + (int64_t)(fn->s->init_timeout * 1e9);
+        inst->next = fn->instances;
+        fn->instances = inst;
+        fn->n_instances++;
+        free_slots += inst->slots;
+        pthread_cond_signal(&e->wd_cv);
+    }
+}
+
+int pool_submit(invocation *inv)
+{
+    function *fn = inv->fn;
+    emu *e = fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (e->shutdown) {
+        pthread_mutex_unlock(&e->lock);
+        return -2;
+    }
+    long capacity = fn->s->concurrency * slots_per_instance(fn) + fn->s->queue;
+    if (fn->queued + fn->running >= capacity) {
+        pthread_mutex_unlock(&e->lock);
+        return -1;
+    }
+    inv_ref(inv); /* the pool's reference, released once reported */
+    inv->state = INV_QUEUED;
+    inv->queued_ns = clock_mono_ns();
+    inv->q_next = NULL;
+    if (fn->q_tail)
+        fn->q_tail->q_next = inv;
+    else
+        fn->q_head = inv;
+    fn->q_tail = inv;
+    fn->queued++;
+    maybe_spawn(fn);
+    pthread_cond_broadcast(&fn->work_cv);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+static invocation *dequeue(function *fn)
+{
+    invocation *inv = fn->q_head;
+    if (!inv)
+        return NULL;
+    fn->q_head = inv->q_next;
+    if (!fn->q_head)
+        fn->q_tail = NULL;
+    inv->q_next = NULL;
+    fn->queued--;
+    return inv;
+}
+
+invocation *pool_next(instance *inst)
+{
+    function *fn = inst->fn;
+    emu *e = fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (!inst->ready) {
+        inst->ready = 1;
+        inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
+        fn->eager_hold = 0;
+    }
+    inst->polls++;
+    while (!e->shutdown && !inst->dead && !inst->killed &&
+           (fn->queued == 0 || inst->busy >= inst->slots))
+        pthread_cond_wait(&fn->work_cv, &e->lock);
+    inst->polls--;
+    if (e->shutdown || inst->dead || inst->killed) {
+        pthread_mutex_unlock(&e->lock);
+        return NULL;
+    }
+    invocation *inv = dequeue(fn);
+    fn->running++;
+    inv->state = INV_RUNNING;
+    inv->inst = inst;
+    inst->refs++;
+    inst->busy++;
+    inv->r_next = inst->running;
+    inst->running = inv;
+    if (inv->tail)
+        __atomic_add_fetch(&inst->ntail, 1, __ATOMIC_RELAXED);
+    inv->start_ns = clock_mono_ns();
+    int64_t budget_ms = (int64_t)(fn->s->timeout * 1000.0 + 0.5);
+    inv->deadline_ns = inv->start_ns + budget_ms * 1000000;
+    inv->deadline_ms = clock_epoch_ms() + budget_ms;
+    if (!inst->init_reported) {
+        inst->init_reported = 1;
+        inv->has_init = 1;
+        inv->init_ms = inst->init_ms;
+    }
+    inv_ref(inv); /* the /next connection's */
+    report_invocation_start(inv);
+    pthread_cond_signal(&e->wd_cv);
+    pthread_mutex_unlock(&e->lock);
+    return inv;
+}
+
+invocation *pool_lookup(instance *inst, const char *id, const char *nonce, int *status)
+{
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    for (invocation *inv = inst->running; inv; inv = inv->r_next)
+        if (strcmp(inv->id, id) == 0) {
+            if (nonce && *nonce && strcmp(nonce, inv->nonce) != 0)
+                break; /* an earlier delivery of this id */
+            inv_ref(inv);
+            pthread_mutex_unlock(&e->lock);
+            return inv;
+        }
+    *status = 400;
+    for (int i = 0; i < 16; i++)
+        if (strcmp(inst->recent[i], id) == 0)
+            *status = 410;
+    for (invocation *inv = inst->running; inv; inv = inv->r_next)
+        if (strcmp(inv->id, id) == 0)
+            *status = 410;
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* Take a running invocation off its instance (emu->lock held). */
+static void end_running(invocation *inv)
+{
+    instance *inst = inv->inst;
+    function *fn = inv->fn;
+    inv->state = INV_DONE;
+    inv->end_ns = clock_mono_ns();
+    for (invocation **p = &inst->running; *p; p = &(*p)->r_next)
+        if (*p == inv) {
+            *p = inv->r_next;
+            break;
+        }
+    inv->r_next = NULL;
+    inst->busy--;
+    fn->running--;
+    if (inv->tail)
+        __atomic_sub_fetch(&inst->ntail, 1, __ATOMIC_RELAXED);
+    snprintf(inst->recent[inst->recent_i++ % 16], sizeof inst->recent[0], "%s", inv->id);
+    if (inst->polls > 0 && fn->queued > 0)
+        pthread_cond_broadcast(&fn->work_cv);
+    /* The caller learns the result now; a Tail caller once the lines are out. */
+    if (!inv->tail)
+        inv_publish(inv);
+    report_invocation_end(inv);
+}
+
+int pool_finish(invocation *inv)
+{
+    emu *e = inv->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (inv->state != INV_RUNNING) {
+        pthread_mutex_unlock(&e->lock);
+        return -1;
+    }
+    end_running(inv);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int pool_init_error(instance *inst, const char *type, const char *body, size_t len)
+{
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (inst->ready || inst->init_error_type) {
+        pthread_mutex_unlock(&e->lock);
+        return -1;
+    }
+    inst->init_error_type = strdup(type && *type ? type : "Runtime.Unknown");
+    lr_buf_append(&inst->init_error, body, len);
+    /* The runtime exits by itself; if it lingers, it is killed. */
+    inst->kill_at_ns = clock_mono_ns() + 500 * 1000000LL;
+    pthread_cond_signal(&e->wd_cv);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+void pool_kill_instance(instance *inst, const char *reason)
+{
+    if (inst->killed || inst->dead)
+        return;
+    inst->killed = 1;
+    inst->kill_reason = reason;
+    if (inst->pid > 0)
+        kill(-inst->pid, SIGKILL);
+    pthread_cond_broadcast(&inst->fn->work_cv);
+}
+
+/* "signal: segmentation fault", "exit status 2", like Lambda (Go) says it. */
+static void describe_exit(int status, char *buf, size_t n)
+{
+    if (WIFSIGNALED(status)) {
+        const char *name = strsignal(WTERMSIG(status));
+        snprintf(buf, n, "signal: %s", name ? name : "unknown");
+        if (buf[8])
+            buf[8] = (char)(buf[8] >= 'A' && buf[8] <= 'Z' ? buf[8] - 'A' + 'a' : buf[8]);
+    } else {
+        snprintf(buf, n, "exit status %d", WEXITSTATUS(status));
+    }
+}
+
+/* An invocation that never ran ends with the instance's init failure. */
+static void fail_queued(invocation *inv)
+{
+    inv->state = INV_DONE;
+    inv->start_ns = inv->end_ns = clock_mono_ns();
+    inv_publish(inv);
+    inv_unref(inv); /* the pool's */
+}
+
+void pool_instance_exited(instance *inst, int status, long maxrss_kb)
+{
+    function *fn = inst->fn;
+    emu *e = fn->emu;
+    char how[96];
+    describe_exit(status, how, sizeof how);
+    pthread_mutex_lock(&e->lock);
+    inst->dead = 1;
+    if (maxrss_kb > inst->hwm_kb)
+        inst->hwm_kb = maxrss_kb;
+    while (inst->running) {
+        invocation *inv = inst->running;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            emu_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+        else
+            emu_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
+        end_running(inv);
+    }
+    if (!inst->ready && !e->shutdown) {
+        /* Init failed: the invocation that waited for this instance gets the
+         * error (each queued one triggers a fresh init, as on Lambda). */
+        char line[256];
+        double init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
+        const char *type = inst->init_error_type ? inst->init_error_type :
+                           inst->kill_reason ? "Sandbox.Timedout" : "Runtime.ExitError";
+        int n = snprintf(line, sizeof line, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\t"
+                         "Status: %s\tError Type: %s\n", init_ms,
+                         inst->kill_reason ? "timeout" : "error", type);
+        report_line(1, line, (size_t)n);
+        invocation *inv = dequeue(fn);
+        if (inv) {
+            if (inst->init_error_type)
+                inv_set_error(inv, inst->init_error_type, inst->init_error.data, inst->init_error.len);
+            else if (inst->kill_reason)
+                emu_service_error(inv, "Sandbox.Timedout", "Init timed out after %.2f seconds",
+                                  fn->s->init_timeout);
+            else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                emu_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+            else
+                emu_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
+            fail_queued(inv);
+        }
+        fn->eager_hold = 1;
+    }
+    pthread_cond_broadcast(&fn->work_cv);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* The instance's thread, once its process is gone: stop its Runtime API,
+ * wait until its invocations are reported, free it, replace it if needed. */
+static void retire(instance *inst)
+{
+    function *fn = inst->fn;
+    emu *e = fn->emu;
+    if (inst->rapi)
+        MHD_stop_daemon(inst->rapi);
+    inst->rapi = NULL;
+    pthread_mutex_lock(&e->lock);
+    while (inst->refs > 0)
+        pthread_cond_wait(&e->idle_cv, &e->lock);
+    for (instance **p = &fn->instances; *p; p = &(*p)->next)
+        if (*p == inst) {
+            *p = inst->next;
+            break;
+        }
+    fn->n_instances--;
+    maybe_spawn(fn);
+    instance_free(inst);
+    pthread_cond_broadcast(&e->idle_cv);
+    pthread_mutex_unlock(&e->lock);
+}
+
+void pool_instance_gone(instance *inst, int status, long maxrss_kb)
+{
+    pool_instance_exited(inst, status, maxrss_kb);
+    retire(inst);
+}
+
+/* ------------------------------------------------------------------------
+ * The manager thread: starts instances, enforces deadlines.
+ * ------------------------------------------------------------------------ */
+
+static int64_t check_deadlines(emu *e, int64_t now)
+{
+    int64_t next = now + 3600 * 1000000000LL;
+    for (function *fn = e->functions; fn; fn = fn->next)
+        for (instance *inst = fn->instances; inst; inst = inst->next) {
+            if (inst->dead || inst->killed || inst->pid <= 0)
+                continue;
+            if (!inst->ready && !inst->init_error_type) {
+                if (now >= inst->init_deadline_ns) {
+                    pool_kill_instance(inst, "init timeout");
+                    continue;
+                }
+                if (inst->init_deadline_ns < next)
+                    next = inst->init_deadline_ns;
+            }
+            if (inst->kill_at_ns) {
+                if (now >= inst->kill_at_ns) {
+                    pool_kill_instance(inst, "init error");
+                    continue;
+                }
+                if (inst->kill_at_ns < next)
+                    next = inst->kill_at_ns;
+            }
+            int expired = 0;
+            for (invocation *inv = inst->running; inv; inv = inv->r_next) {
+                if (now >= inv->deadline_ns)
+                    expired = 1;
+                else if (inv->deadline_ns < next)
+                    next = inv->deadline_ns;
+            }
+            if (!expired)
+                continue;
+            /* Measure before the kill: the figures of a killed process are gone. */
+            long kb = instance_peak_rss_kb(inst);
+            if (kb > inst->hwm_kb)
+                inst->hwm_kb = kb;
+            for (invocation *inv = inst->running, *nx; inv; inv = nx) {
+                nx = inv->r_next;
+                if (now < inv->deadline_ns)
+                    continue;
+                emu_service_error(inv, "Sandbox.Timedout", "Task timed out after %.2f seconds",
+                                  fn->s->timeout);
+                inv->status = "timeout";
+                end_running(inv);
+            }
+            pool_kill_instance(inst, "timeout");
+        }
+    return next;
+}
+
+/* Start the instances maybe_spawn() added; emu->lock held, released while
+ * forking. */
+static void start_pending(emu *e)
+{
+    for (function *fn = e->functions; fn; fn = fn->next) {
+    again:
+        for (instance *inst = fn->instances; inst; inst = inst->next) {
+            if (inst->pid != 0 || inst->dead)
+                continue;
+            inst->pid = -1; /* starting */
+            pthread_mutex_unlock(&e->lock);
+            char err[512];
+            int rc = instance_start(inst, err, sizeof err);
+            pthread_mutex_lock(&e->lock);
+            if (rc < 0) {
+                fprintf(stderr, "lambda-emulator: function %s: %s\n", fn->name, err);
+                char *doc = error_json("Runtime.StartError", err, NULL, NULL);
+                free(inst->init_error_type);
+                inst->init_error_type = strdup("Runtime.StartError");
+                inst->init_error.len = 0;
+                if (doc)
+                    lr_buf_append(&inst->init_error, doc, strlen(doc));
+                free(doc);
+                pthread_mutex_unlock(&e->lock);
+                pool_instance_gone(inst, 127 << 8, 0);
+                pthread_mutex_lock(&e->lock);
+            }
+            goto again; /* the list may have changed while unlocked */
+        }
+    }
+}
+
+static void *manager_main(void *arg)
+{
+    emu *e = arg;
+    pthread_mutex_lock(&e->lock);
+    while (!e->stop_manager) {
+        start_pending(e);
+        int64_t now = clock_mono_ns();
+        int64_t next = check_deadlines(e, now);
+        struct timespec ts = {next / 1000000000, next % 1000000000};
+        pthread_cond_timedwait(&e->wd_cv, &e->lock, &ts);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Start and stop
+ * ------------------------------------------------------------------------ */
+
+int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
+{
+    memset(e, 0, sizeof *e);
+    e->st = st;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->idle_cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->wd_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    function **tail = &e->functions;
+    for (function_cfg *fc = st->functions; fc; fc = fc->next) {
+        function *fn = calloc(1, sizeof *fn);
+        if (!fn) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        fn->emu = e;
+        fn->name = fc->name;
+        fn->s = &fc->s;
+        pthread_cond_init(&fn->work_cv, NULL);
+        lr_buf b = {0};
+        lr_buf_printf(&b, "arn:aws:lambda:%s:%s:function:%s", st->region, st->account_id, fc->name);
+        fn->arn = lr_buf_take(&b, NULL);
+        *tail = fn;
+        tail = &fn->next;
+    }
+    if (report_start_writer() < 0) {
+        snprintf(err, errlen, "cannot start the log writer thread");
+        return -1;
+    }
+    if (pthread_create(&e->manager, NULL, manager_main, e) != 0) {
+        snprintf(err, errlen, "cannot start the manager thread");
+        report_stop_writer();
+        return -1;
+    }
+    e->invoke_api = invoke_api_start(e, st->listen, &e->port, err, errlen);
+    if (!e->invoke_api) {
+        emu_stop(e);
+        return -1;
+    }
+    pthread_mutex_lock(&e->lock);
+    for (function *fn = e->functions; fn; fn = fn->next)
+        maybe_spawn(fn);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+void emu_stop(emu *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->shutdown = 1;
+    for (function *fn = e->functions; fn; fn = fn->next) {
+        invocation *inv;
+        while ((inv = dequeue(fn))) {
+            emu_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
+            fail_queued(inv);
+        }
+        pthread_cond_broadcast(&fn->work_cv);
+        for (instance *inst = fn->instances; inst; inst = inst->next)
+            if (inst->pid > 0 && !inst->dead)
+                kill(-inst->pid, SIGTERM);
+    }
+    /* Lambda gives a runtime about 500 ms after SIGTERM. */
+    int64_t until = clock_mono_ns() + 500 * 1000000LL;
+    int killed = 0;
+    for (;;) {
+        long alive = 0;
+        for (function *fn = e->functions; fn; fn = fn->next)
+            alive += fn->n_instances;
+        if (!alive)
+            break;
+        if (!killed && clock_mono_ns() >= until) {
+            for (function *fn = e->functions; fn; fn = fn->next)
+                for (instance *inst = fn->instances; inst; inst = inst->next)
+                    pool_kill_instance(inst, "shutdown");
+            killed = 1;
+        }
+        /* idle_cv uses the realtime clock */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
+    }
+    e->stop_manager = 1;
+    pthread_cond_signal(&e->wd_cv);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->manager, NULL);
+    if (e->invoke_api)
+        MHD_stop_daemon(e->invoke_api);
+    e->invoke_api = NULL;
+    report_stop_writer();
+    for (function *fn = e->functions, *next; fn; fn = next) {
+        next = fn->next;
+        pthread_cond_destroy(&fn->work_cv);
+        free(fn->arn);
+        free(fn->log_stream);
+        free(fn);
+    }
+    e->functions = NULL;
+    pthread_cond_destroy(&e->idle_cv);
+    pthread_cond_destroy(&e->wd_cv);
+    pthread_mutex_destroy(&e->lock);
+}

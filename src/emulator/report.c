@@ -1,0 +1,212 @@
+/*
+ * report.c -- the log writer: one thread prints, in order, the runtime's
+ * output lines and the START / END / REPORT lines (Text) or platform events
+ * (JSON) of every invocation, with the real figures: Duration, Billed
+ * Duration, Memory Size, Max Memory Used (peak RSS of the instance's process
+ * tree) and Init Duration.  It also keeps the lines an invocation's Tail
+ * returns, and releases the pool's reference once the lines are out.
+ */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "emulator.h"
+
+typedef struct logev {
+    int fd;                /* 1 or 2; 0 = END of inv */
+    invocation *inv;
+    size_t len;
+    struct logev *next;
+    char text[];
+} logev;
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
+static logev *q_head, *q_tail;
+static int q_stop;
+static pthread_t writer;
+
+static void push(logev *ev)
+{
+    pthread_mutex_lock(&q_lock);
+    if (q_tail)
+        q_tail->next = ev;
+    else
+        q_head = ev;
+    q_tail = ev;
+    pthread_cond_signal(&q_cv);
+    pthread_mutex_unlock(&q_lock);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* nowhere to log to: drop */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void report_line(int fd, const char *text, size_t len)
+{
+    logev *ev = malloc(sizeof *ev + len + 1);
+    if (!ev)
+        return;
+    ev->fd = fd;
+    ev->inv = NULL;
+    ev->len = len;
+    ev->next = NULL;
+    memcpy(ev->text, text, len);
+    ev->text[len] = '\0';
+    push(ev);
+}
+
+static void now_iso(char *buf, size_t n)
+{
+    clock_iso8601_ms(clock_epoch_ms(), buf, n);
+}
+
+/* Keep at most a little more than what Tail returns. */
+void report_tail_append(invocation *inv, const char *text, size_t len)
+{
+    lr_buf_append(&inv->log, text, len);
+    if (inv->log.len > 4 * EMU_TAIL_BYTES)
+        lr_buf_consume(&inv->log, inv->log.len - EMU_TAIL_BYTES);
+}
+
+void report_invocation_start(invocation *inv)
+{
+    char line[256], t[32];
+    int n;
+    if (inv->fn->s->log_format == LOGFMT_JSON) {
+        now_iso(t, sizeof t);
+        n = snprintf(line, sizeof line,
+                     "{\"time\":\"%s\",\"type\":\"platform.start\",\"record\":{\"requestId\":\"%s\",\"version\":\"$LATEST\"}}\n",
+                     t, inv->id);
+    } else {
+        n = snprintf(line, sizeof line, "START RequestId: %s Version: $LATEST\n", inv->id);
+    }
+    if (inv->tail)
+        report_tail_append(inv, line, (size_t)n);
+    report_line(1, line, (size_t)n);
+}
+
+void report_invocation_end(invocation *inv)
+{
+    logev *ev = calloc(1, sizeof *ev);
+    if (!ev) /* cannot report: at least release the invocation */
+        abort();
+    ev->inv = inv;
+    push(ev);
+}
+
+static void format_end(invocation *inv, lr_buf *out)
+{
+    const fn_settings *s = inv->fn->s;
+    instance *inst = inv->inst;
+    long kb = inst ? instance_peak_rss_kb(inst) : 0;
+    long mb = (kb + 512) / 1024;
+    if (mb < 1 && kb > 0)
+        mb = 1;
+    double dur = (double)(inv->end_ns - inv->start_ns) / 1e6;
+    double billed = dur + (inv->has_init ? inv->init_ms : 0);
+    long long billed_ms = (long long)ceil(billed);
+    if (billed_ms < 1)
+        billed_ms = 1;
+    char t[32];
+    now_iso(t, sizeof t);
+    int timeout = strcmp(inv->status, "timeout") == 0;
+    if (s->log_format == LOGFMT_JSON) {
+        lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"platform.runtimeDone\",\"record\":"
+                      "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}}\n",
+                      t, inv->id, inv->status, dur);
+        lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
+                      "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
+                      "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
+                      t, inv->id, dur, billed_ms, s->memory_size, mb);
+        if (inv->has_init)
+            lr_buf_printf(out, ",\"initDurationMs\":%.3f", inv->init_ms);
+        lr_buf_printf(out, "},\"status\":\"%s\"}}\n", inv->status);
+        return;
+    }
+    if (timeout)
+        lr_buf_printf(out, "%s %s Task timed out after %.2f seconds\n", t, inv->id, s->timeout);
+    lr_buf_printf(out, "END RequestId: %s\n", inv->id);
+    lr_buf_printf(out, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\t"
+                  "Memory Size: %ld MB\tMax Memory Used: %ld MB",
+                  inv->id, dur, billed_ms, s->memory_size, mb);
+    if (inv->has_init)
+        lr_buf_printf(out, "\tInit Duration: %.2f ms", inv->init_ms);
+    if (strcmp(inv->status, "success") != 0)
+        lr_buf_printf(out, "\tStatus: %s", inv->status);
+    lr_buf_printf(out, "\n");
+}
+
+static void finish_end(invocation *inv)
+{
+    lr_buf out = {0};
+    format_end(inv, &out);
+    if (out.len)
+        write_all(1, out.data, out.len);
+    emu *e = inv->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (inv->tail) {
+        report_tail_append(inv, out.data ? out.data : "", out.len);
+        inv_publish(inv);
+    }
+    instance *inst = inv->inst;
+    if (inst && --inst->refs == 0)
+        pthread_cond_broadcast(&e->idle_cv);
+    inv->inst = NULL;
+    inv_unref(inv);
+    pthread_mutex_unlock(&e->lock);
+    lr_buf_free(&out);
+}
+
+static void *writer_main(void *arg)
+{
+    for (;;) {
+        pthread_mutex_lock(&q_lock);
+        while (!q_head && !q_stop)
+            pthread_cond_wait(&q_cv, &q_lock);
+        logev *ev = q_head;
+        q_head = q_tail = NULL;
+        int stop = q_stop;
+        pthread_mutex_unlock(&q_lock);
+        if (!ev && stop)
+            return NULL;
+        while (ev) {
+            logev *next = ev->next;
+            if (ev->inv)
+                finish_end(ev->inv);
+            else
+                write_all(ev->fd, ev->text, ev->len);
+            free(ev);
+            ev = next;
+        }
+    }
+}
+
+int report_start_writer(void)
+{
+    q_stop = 0;
+    return pthread_create(&writer, NULL, writer_main, NULL) == 0 ? 0 : -1;
+}
+
+void report_stop_writer(void)
+{
+    pthread_mutex_lock(&q_lock);
+    q_stop = 1;
+    pthread_cond_signal(&q_cv);
+    pthread_mutex_unlock(&q_lock);
+    pthread_join(writer, NULL);
+}

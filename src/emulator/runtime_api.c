@@ -1,0 +1,275 @@
+/*
+ * runtime_api.c -- the Runtime API (2018-06-01) one instance talks to, on its
+ * own loopback port: GET /runtime/invocation/next (long poll; several at once
+ * with AWS_LAMBDA_MAX_CONCURRENCY), POST .../{id}/response (buffered, or
+ * streamed chunk by chunk with error trailers), POST .../{id}/error and
+ * POST /runtime/init/error.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "emulator.h"
+#include "http.h"
+
+#define PREFIX "/2018-06-01"
+#define ERROR_BODY_LIMIT (1024 * 1024)
+
+enum route { R_NONE, R_NEXT, R_RESPONSE, R_ERROR, R_INIT_ERROR };
+
+typedef struct rconn {
+    enum route route;
+    invocation *inv;      /* with a reference */
+    unsigned status;      /* refuse with this once the body is read */
+    int streaming;
+    int too_large;
+    lr_buf body;
+} rconn;
+
+static void done(void *cls, struct MHD_Connection *c, void **con_cls,
+                 enum MHD_RequestTerminationCode toe)
+{
+    instance *inst = cls;
+    rconn *rc = *con_cls;
+    if (!rc)
+        return;
+    if (rc->inv) {
+        emu *e = inst->fn->emu;
+        pthread_mutex_lock(&e->lock);
+        inv_unref(rc->inv);
+        pthread_mutex_unlock(&e->lock);
+    }
+    lr_buf_free(&rc->body);
+    free(rc);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result reply_next(struct MHD_Connection *c, instance *inst, rconn *rc)
+{
+    invocation *inv = pool_next(inst);
+    if (!inv)
+        return http_reply_error(c, 500, "Runtime.Terminated",
+                                "this execution environment is shutting down; exit");
+    rc->inv = inv;
+    function *fn = inst->fn;
+    char deadline[32];
+    snprintf(deadline, sizeof deadline, "%lld", (long long)inv->deadline_ms);
+    /* The event is not modified while the invocation lives; rc holds it. */
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        inv->event.len, inv->event.data ? inv->event.data : (char *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", inv->id);
+    MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
+    MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn", inv->arn ? inv->arn : fn->arn);
+    MHD_add_response_header(r, "Lambda-Runtime-Trace-Id", inv->trace);
+    MHD_add_response_header(r, "Lambda-Runtime-Invocation-Id", inv->nonce);
+    if (inv->client_context)
+        MHD_add_response_header(r, "Lambda-Runtime-Client-Context", inv->client_context);
+    if (inv->tenant_id)
+        MHD_add_response_header(r, "Lambda-Runtime-Aws-Tenant-Id", inv->tenant_id);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Route "/runtime/invocation/{id}/response" etc.; id copied into id. */
+static enum route route_of(const char *method, const char *url, char *id, size_t idlen)
+{
+    if (strncmp(url, PREFIX, strlen(PREFIX)) != 0)
+        return R_NONE;
+    url += strlen(PREFIX);
+    int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    if (strcmp(url, "/runtime/invocation/next") == 0)
+        return get ? R_NEXT : R_NONE;
+    if (strcmp(url, "/runtime/init/error") == 0)
+        return post ? R_INIT_ERROR : R_NONE;
+    const char *base = "/runtime/invocation/";
+    if (!post || strncmp(url, base, strlen(base)) != 0)
+        return R_NONE;
+    url += strlen(base);
+    const char *slash = strchr(url, '/');
+    if (!slash || slash == url || (size_t)(slash - url) >= idlen)
+        return R_NONE;
+    memcpy(id, url, (size_t)(slash - url));
+    id[slash - url] = '\0';
+    if (strcmp(slash, "/response") == 0)
+        return R_RESPONSE;
+    if (strcmp(slash, "/error") == 0)
+        return R_ERROR;
+    return R_NONE;
+}
+
+static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const char *id)
+{
+    if (rc->route != R_RESPONSE && rc->route != R_ERROR)
+        return;
+    int status = 400;
+    const char *nonce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Invocation-Id");
+    rc->inv = pool_lookup(inst, id, nonce, &status);
+    if (!rc->inv) {
+        rc->status = (unsigned)status;
+        return;
+    }
+    const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+    if (rc->route == R_RESPONSE && mode && strcasecmp(mode, "streaming") == 0) {
+        rc->streaming = 1;
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        emu *e = inst->fn->emu;
+        pthread_mutex_lock(&e->lock);
+        if (ct && !rc->inv->content_type)
+            rc->inv->content_type = strdup(ct);
+        pthread_mutex_unlock(&e->lock);
+    }
+}
+
+static void take_data(instance *inst, rconn *rc, const char *data, size_t n)
+{
+    if (rc->status || (rc->route != R_RESPONSE && rc->route != R_ERROR && rc->route != R_INIT_ERROR))
+        return; /* refused or unknown: read and drop */
+    if (rc->route == R_RESPONSE && rc->streaming) {
+        invocation *inv = rc->inv;
+        emu *e = inst->fn->emu;
+        pthread_mutex_lock(&e->lock);
+        if (inv->state == INV_RUNNING) {
+            if (inv->kind != INV_STREAM && inv->resp.len + n > EMU_SYNC_LIMIT)
+                rc->too_large = 1;
+            else if (lr_buf_append(&inv->resp, data, n) == 0 && inv->kind == INV_STREAM)
+                pthread_cond_broadcast(&inv->cv);
+        }
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    size_t limit = rc->route == R_RESPONSE ? EMU_SYNC_LIMIT : ERROR_BODY_LIMIT;
+    if (rc->body.len + n > limit)
+        rc->too_large = 1;
+    else
+        lr_buf_append(&rc->body, data, n);
+}
+
+static enum MHD_Result accepted(struct MHD_Connection *c)
+{
+    static const char ok[] = "{\"status\":\"OK\"}";
+    return http_reply(c, 202, "application/json", ok, sizeof ok - 1, (char *)NULL);
+}
+
+static enum MHD_Result stale(struct MHD_Connection *c, unsigned status)
+{
+    if (status == 410)
+        return http_reply_error(c, 410, "InvocationGone",
+                                "this invocation already ended (timed out, answered, or a stale delivery); "
+                                "go on with the next invocation");
+    if (status == 404)
+        return http_reply_error(c, 404, "NotFound", "no such Runtime API call");
+    return http_reply_error(c, 400, "InvalidRequestID",
+                            "no invocation with this request id runs in this execution environment");
+}
+
+static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *rc)
+{
+    emu *e = inst->fn->emu;
+    invocation *inv = rc->inv;
+    if (rc->status)
+        return stale(c, rc->status);
+    switch (rc->route) {
+    case R_NEXT:
+        return reply_next(c, inst, rc);
+    case R_RESPONSE: {
+        const char *etype = NULL;
+        char *ebody = NULL;
+        size_t elen = 0;
+        if (rc->streaming) {
+            etype = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
+            const char *b64 = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
+            if (b64)
+                ebody = lr_base64_decode(b64, strlen(b64), &elen);
+        }
+        instance_drain(inst);
+        pthread_mutex_lock(&e->lock);
+        int live = inv->state == INV_RUNNING;
+        if (live) {
+            if (rc->too_large) {
+                emu_service_error(inv, "Function.ResponseSizeTooLarge",
+                                  "Response payload size exceeded maximum allowed payload size (%d bytes).",
+                                  EMU_SYNC_LIMIT);
+            } else if (etype && *etype) {
+                inv_set_error(inv, etype, ebody, elen);
+            } else if (!rc->streaming) {
+                lr_buf_free(&inv->resp);
+                inv->resp = rc->body;
+                memset(&rc->body, 0, sizeof rc->body);
+                const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+                if (ct)
+                    inv->content_type = strdup(ct);
+            }
+        }
+        pthread_mutex_unlock(&e->lock);
+        free(ebody);
+        if (!live || pool_finish(inv) < 0)
+            return stale(c, 410);
+        if (rc->too_large)
+            return http_reply_error(c, 413, "RequestEntityTooLarge",
+                                    "response payload exceeds 6291456 bytes; stream it or make it smaller");
+        return accepted(c);
+    }
+    case R_ERROR: {
+        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+        instance_drain(inst);
+        pthread_mutex_lock(&e->lock);
+        int live = inv->state == INV_RUNNING;
+        if (live)
+            inv_set_error(inv, type ? type : "Runtime.Unknown", rc->body.data, rc->body.len);
+        pthread_mutex_unlock(&e->lock);
+        if (!live || pool_finish(inv) < 0)
+            return stale(c, 410);
+        return accepted(c);
+    }
+    case R_INIT_ERROR: {
+        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+        if (pool_init_error(inst, type, rc->body.data, rc->body.len) < 0)
+            return http_reply_error(c, 403, "InvalidStateTransition",
+                                    "init errors are accepted only before the first /next, once");
+        return accepted(c);
+    }
+    default:
+        return stale(c, 404);
+    }
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version,
+                              const char *upload_data, size_t *upload_data_size,
+                              void **con_cls)
+{
+    instance *inst = cls;
+    rconn *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        if (!rc)
+            return MHD_NO;
+        *con_cls = rc;
+        char id[128];
+        rc->route = route_of(method, url, id, sizeof id);
+        /* Answers wait for the second call: one queued on the first makes
+         * libmicrohttpd close the connection. */
+        if (rc->route == R_NONE)
+            rc->status = 404;
+        begin(c, inst, rc, id);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        take_data(inst, rc, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return finish(c, inst, rc);
+}
+
+struct MHD_Daemon *runtime_api_start(instance *inst, unsigned *port, char *err, size_t errlen)
+{
+    return http_start("127.0.0.1:0", handle, inst, done, port, err, errlen);
+}

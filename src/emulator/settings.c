@@ -1,0 +1,444 @@
+/*
+ * settings.c -- the emulator's configuration: built-in defaults, the INI file
+ * (through the shared typed loader), the environment Lambda sets, and the
+ * command line, in that order of precedence.  See settings.h.
+ */
+#include "config.h"
+
+#include "settings.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/config.h"
+
+#ifndef LR_TASK_ROOT
+#define LR_TASK_ROOT "/var/task"
+#endif
+#ifndef LR_RUNTIME_DIR
+#define LR_RUNTIME_DIR "/var/runtime"
+#endif
+#ifndef LR_SYSCONFDIR
+#define LR_SYSCONFDIR "/etc"
+#endif
+
+const char *const settings_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", NULL};
+static const char *const init_modes[] = {"on-demand", "eager", NULL};
+static const char *const log_formats[] = {"Text", "JSON", NULL};
+
+/* The function keys, once for [function NAME] (offsets in fn_settings) and
+ * once for [emulator] (offsets of its defaults member). */
+#define FN_KEYS(BASE, F)                                                              \
+    {"handler", CFG_STRING, BASE + offsetof(fn_settings, handler), 0, 0, NULL},      \
+    {"runtime", CFG_STRING, BASE + offsetof(fn_settings, runtime), 0, 0, NULL},      \
+    {"timeout", CFG_SECONDS, BASE + offsetof(fn_settings, timeout), 0, 900, NULL},   \
+    {"init_timeout", CFG_SECONDS, BASE + offsetof(fn_settings, init_timeout), 0, 900, NULL}, \
+    {"memory_size", CFG_INT, BASE + offsetof(fn_settings, memory_size), 128, 10240, NULL}, \
+    {"concurrency", CFG_INT, BASE + offsetof(fn_settings, concurrency), 1, 1024, NULL}, \
+    {"max_concurrency", CFG_INT, BASE + offsetof(fn_settings, max_concurrency), 0, 1024, NULL}, \
+    {"queue", CFG_INT, BASE + offsetof(fn_settings, queue), 0, 1000000, NULL},       \
+    {"init", CFG_ENUM, BASE + offsetof(fn_settings, init), 0, 0, init_modes},        \
+    {"log_format", CFG_ENUM, BASE + offsetof(fn_settings, log_format), 0, 0, log_formats}, \
+    {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}
+
+static const cfg_key function_keys[] = {
+    FN_KEYS(0, x),
+    CFG_KEY_END
+};
+
+#define DEF offsetof(emu_settings, defaults)
+static const cfg_key emulator_keys[] = {
+    {"listen", CFG_STRING, offsetof(emu_settings, listen), 0, 0, NULL},
+    {"task_root", CFG_STRING, offsetof(emu_settings, task_root), 0, 0, NULL},
+    {"region", CFG_STRING, offsetof(emu_settings, region), 0, 0, NULL},
+    {"account_id", CFG_STRING, offsetof(emu_settings, account_id), 0, 0, NULL},
+    FN_KEYS(DEF, x),
+    CFG_KEY_END
+};
+
+static void fn_unset(fn_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->timeout = s->init_timeout = -1;
+    s->memory_size = s->concurrency = s->max_concurrency = s->queue = -1;
+    s->init = s->log_format = s->log_level = -1;
+}
+
+static void env_free(env_var *e)
+{
+    while (e) {
+        env_var *next = e->next;
+        free(e->name);
+        free(e->value);
+        free(e);
+        e = next;
+    }
+}
+
+static int env_set(env_var **list, const char *name, const char *value)
+{
+    for (env_var *e = *list; e; e = e->next)
+        if (strcmp(e->name, name) == 0) {
+            char *v = strdup(value);
+            if (!v)
+                return -1;
+            free(e->value);
+            e->value = v;
+            return 0;
+        }
+    env_var *e = calloc(1, sizeof *e);
+    if (!e || !(e->name = strdup(name)) || !(e->value = strdup(value))) {
+        if (e)
+            free(e->name);
+        free(e);
+        return -1;
+    }
+    env_var **tail = list;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = e;
+    return 0;
+}
+
+static int valid_env_name(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int other_env(env_var **list, const char *key, const char *value,
+                     char *err, size_t errlen)
+{
+    if (strncmp(key, "env.", 4) != 0) {
+        snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id "
+                 "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
+                 "concurrency, max_concurrency, queue, init, log_format, log_level, env.NAME", key);
+        return -1;
+    }
+    if (!valid_env_name(key + 4)) {
+        snprintf(err, errlen, "bad environment variable name in '%s': use letters, digits and _", key);
+        return -1;
+    }
+    if (env_set(list, key + 4, value) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int other_function(void *target, const char *key, const char *value,
+                          char *err, size_t errlen)
+{
+    return other_env(&((fn_settings *)target)->env, key, value, err, errlen);
+}
+
+static int other_emulator(void *target, const char *key, const char *value,
+                          char *err, size_t errlen)
+{
+    return other_env(&((emu_settings *)target)->defaults.env, key, value, err, errlen);
+}
+
+static int valid_function_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static void *target_emulator(void *ud, const char *arg, char *err, size_t errlen)
+{
+    return ud;
+}
+
+static void *target_function(void *ud, const char *arg, char *err, size_t errlen)
+{
+    emu_settings *st = ud;
+    if (!valid_function_name(arg)) {
+        snprintf(err, errlen, "bad function name '%s': use 1 to 64 letters, digits, - and _", arg);
+        return NULL;
+    }
+    function_cfg **tail = &st->functions;
+    for (; *tail; tail = &(*tail)->next)
+        if (strcmp((*tail)->name, arg) == 0)
+            return &(*tail)->s; /* a repeated section adds to the first */
+    function_cfg *f = calloc(1, sizeof *f);
+    if (!f || !(f->name = strdup(arg))) {
+        free(f);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    fn_unset(&f->s);
+    *tail = f;
+    return &f->s;
+}
+
+static const cfg_section sections[] = {
+    {"runtime", 0, NULL, NULL, NULL},
+    {"log", 0, NULL, NULL, NULL},
+    {"emulator", 0, emulator_keys, target_emulator, other_emulator},
+    {"function", 1, function_keys, target_function, other_function},
+    {NULL, 0, NULL, NULL, NULL}
+};
+
+static int set_defaults(emu_settings *st)
+{
+    fn_unset(&st->defaults);
+    fn_settings *d = &st->defaults;
+    if (!(st->listen = strdup("127.0.0.1:9000")) || !(st->task_root = strdup(LR_TASK_ROOT)) ||
+        !(st->region = strdup("us-east-1")) || !(st->account_id = strdup("123456789012")) ||
+        !(d->handler = strdup("lambda_function.handler")) ||
+        !(d->runtime = strdup(LR_RUNTIME_DIR "/bootstrap")))
+        return -1;
+    d->timeout = 3;
+    d->init_timeout = 10;
+    d->memory_size = 128;
+    d->concurrency = 4;
+    d->max_concurrency = 0;
+    d->queue = 100;
+    d->init = INIT_ON_DEMAND;
+    d->log_format = LOGFMT_TEXT;
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: lambda-emulator [OPTION]... [HANDLER]\n"
+        "Run AWS Lambda functions locally: serve the Invoke API and start the runtime\n"
+        "(bootstrap by default) as Lambda does, each instance with its own Runtime API.\n"
+        "\n"
+        "  -c, --config FILE        configuration file (default $LAMBDA_RUNTIME_CONFIG,\n"
+        "                           else " LR_SYSCONFDIR "/lambda-runtime.ini)\n"
+        "  -l, --listen ADDR:PORT   Invoke API address (default 127.0.0.1:9000)\n"
+        "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT ")\n"
+        "      --runtime CMD        runtime command, run by /bin/sh (default " LR_RUNTIME_DIR "/bootstrap)\n"
+        "      --concurrency N      instances per function (default 4)\n"
+        "      --max-concurrency N  AWS_LAMBDA_MAX_CONCURRENCY per instance (default unset)\n"
+        "      --timeout SECONDS    function timeout (default 3)\n"
+        "      --memory-size MB     function memory size (default 128)\n"
+        "      --init MODE          on-demand (default) or eager\n"
+        "      --log-format FORMAT  Text (default) or JSON\n"
+        "  -h, --help               show this help and exit\n"
+        "  -V, --version            show the version and exit\n"
+        "\n"
+        "HANDLER (else $_HANDLER, else the configuration) is the handler of the function\n"
+        "named 'function' served when the configuration has no [function NAME] sections:\n"
+        "  curl -d '{}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations\n"
+        "See lambda-emulator(1) and lambda-runtime.ini(5).\n");
+}
+
+struct cli_value {
+    const char *key;
+    const char *value;
+};
+
+/* Apply the [emulator] keys that the environment Lambda sets may carry. */
+static int apply_environment(emu_settings *st, char *err, size_t errlen)
+{
+    static const struct { const char *var, *key; } vars[] = {
+        {"_HANDLER", "handler"},
+        {"AWS_LAMBDA_FUNCTION_TIMEOUT", "timeout"},
+        {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "memory_size"},
+        {"AWS_LAMBDA_LOG_FORMAT", "log_format"},
+        {"AWS_LAMBDA_LOG_LEVEL", "log_level"},
+        {"AWS_REGION", "region"},
+        {"LAMBDA_TASK_ROOT", "task_root"},
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        char source[96];
+        snprintf(source, sizeof source, "environment variable %s", vars[i].var);
+        if (cfg_set_from(emulator_keys, st, vars[i].key, getenv(vars[i].var), source, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void fill(fn_settings *s, const fn_settings *d)
+{
+    if (!s->handler)
+        s->handler = strdup(d->handler);
+    if (!s->runtime)
+        s->runtime = strdup(d->runtime);
+#define FILL(f) if (s->f < 0) s->f = d->f
+    FILL(timeout);
+    FILL(init_timeout);
+    FILL(memory_size);
+    FILL(concurrency);
+    FILL(max_concurrency);
+    FILL(queue);
+    FILL(init);
+    FILL(log_format);
+    FILL(log_level);
+#undef FILL
+    /* [emulator] env.NAME apply to every function unless it sets its own. */
+    for (const env_var *e = d->env; e; e = e->next) {
+        int own = 0;
+        for (const env_var *o = s->env; o; o = o->next)
+            own |= strcmp(o->name, e->name) == 0;
+        if (!own)
+            env_set(&s->env, e->name, e->value);
+    }
+}
+
+int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
+{
+    enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
+           O_MEMORY, O_INIT, O_LOG_FORMAT };
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"task-root", required_argument, NULL, O_TASK_ROOT},
+        {"runtime", required_argument, NULL, O_RUNTIME},
+        {"concurrency", required_argument, NULL, O_CONCURRENCY},
+        {"max-concurrency", required_argument, NULL, O_MAX_CONCURRENCY},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"memory-size", required_argument, NULL, O_MEMORY},
+        {"init", required_argument, NULL, O_INIT},
+        {"log-format", required_argument, NULL, O_LOG_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}
+    };
+    /* Options that name a function setting override every function. */
+    static const char *const forced[] = {"runtime", "concurrency", "max_concurrency",
+                                         "timeout", "memory_size", "init", "log_format", NULL};
+    struct cli_value cli[16];
+    size_t ncli = 0;
+    const char *config = NULL;
+
+    memset(st, 0, sizeof *st);
+    if (set_defaults(st) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+c:l:hV", options, NULL)) != -1) {
+        const char *key = NULL;
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'l': key = "listen"; break;
+        case O_TASK_ROOT: key = "task_root"; break;
+        case O_RUNTIME: key = "runtime"; break;
+        case O_CONCURRENCY: key = "concurrency"; break;
+        case O_MAX_CONCURRENCY: key = "max_concurrency"; break;
+        case O_TIMEOUT: key = "timeout"; break;
+        case O_MEMORY: key = "memory_size"; break;
+        case O_INIT: key = "init"; break;
+        case O_LOG_FORMAT: key = "log_format"; break;
+        case 'h': usage(stdout); return 1;
+        case 'V': printf("lambda-emulator (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
+        default:
+            if (optopt && strchr("cl", optopt))
+                snprintf(err, errlen, "option -%c needs a value (see --help)", optopt);
+            else if (optopt >= O_TASK_ROOT)
+                snprintf(err, errlen, "option %s needs a value (see --help)", argv[optind - 1]);
+            else
+                snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+            return -1;
+        }
+        if (key && ncli < sizeof cli / sizeof cli[0])
+            cli[ncli++] = (struct cli_value){key, optarg};
+    }
+    if (argc - optind > 1) {
+        snprintf(err, errlen, "expected at most one HANDLER argument, got '%s' and '%s'",
+                 argv[optind], argv[optind + 1]);
+        return -1;
+    }
+    const char *handler = optind < argc ? argv[optind] : NULL;
+
+    /* The configuration file: --config, else LAMBDA_RUNTIME_CONFIG, else the
+     * default path (which may be missing). */
+    int missing_ok = 0;
+    if (!config)
+        config = getenv("LAMBDA_RUNTIME_CONFIG");
+    if (!config || !*config) {
+        config = LR_SYSCONFDIR "/lambda-runtime.ini";
+        missing_ok = 1;
+    }
+    if (cfg_load(config, sections, st, missing_ok, err, errlen) < 0)
+        return -1;
+    FILE *probe = fopen(config, "r");
+    if (probe) {
+        fclose(probe);
+        st->config_path = strdup(config);
+    }
+    if (apply_environment(st, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < ncli; i++) {
+        char source[64];
+        snprintf(source, sizeof source, "command-line option for %s", cli[i].key);
+        if (cfg_set_from(emulator_keys, st, cli[i].key, cli[i].value, source, err, errlen) < 0)
+            return -1;
+        if (!*cli[i].value) {
+            snprintf(err, errlen, "%s: empty value", source);
+            return -1;
+        }
+    }
+    if (handler && cfg_set_from(emulator_keys, st, "handler", handler, "HANDLER argument", err, errlen) < 0)
+        return -1;
+
+    if (!st->functions) {
+        char msg[64];
+        if (!target_function(st, "function", msg, sizeof msg)) {
+            snprintf(err, errlen, "%s", msg);
+            return -1;
+        }
+    }
+    for (function_cfg *f = st->functions; f; f = f->next) {
+        for (size_t i = 0; i < ncli; i++)
+            for (int k = 0; forced[k]; k++)
+                if (strcmp(cli[i].key, forced[k]) == 0 &&
+                    cfg_set(function_keys, &f->s, cli[i].key, cli[i].value, err, errlen) != 0)
+                    return -1;
+        fill(&f->s, &st->defaults);
+        if (!f->s.handler || !f->s.runtime) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (f->s.timeout <= 0 || f->s.init_timeout <= 0) {
+            snprintf(err, errlen, "function %s: timeout and init_timeout must be more than 0 seconds", f->name);
+            return -1;
+        }
+        if (!*f->s.runtime) {
+            snprintf(err, errlen, "function %s: the runtime command is empty; set runtime = PATH or --runtime", f->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void fn_free(fn_settings *s)
+{
+    cfg_free(function_keys, s);
+    env_free(s->env);
+}
+
+void settings_free(emu_settings *st)
+{
+    for (function_cfg *f = st->functions, *next; f; f = next) {
+        next = f->next;
+        fn_free(&f->s);
+        free(f->name);
+        free(f);
+    }
+    fn_free(&st->defaults);
+    free(st->config_path);
+    free(st->listen);
+    free(st->task_root);
+    free(st->region);
+    free(st->account_id);
+    memset(st, 0, sizeof *st);
+}

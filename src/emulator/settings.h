@@ -1,0 +1,61 @@
+/*
+ * settings.h -- what the emulator serves: the [emulator] section (listen
+ * address, task root, region, account, and defaults for every function) and
+ * the [function NAME] sections of lambda-runtime.ini, plus the environment
+ * and the command line on top (defaults < INI < environment < command line).
+ */
+#ifndef EMU_SETTINGS_H
+#define EMU_SETTINGS_H
+
+#include <stddef.h>
+
+enum { INIT_ON_DEMAND, INIT_EAGER };
+enum { LOGFMT_TEXT, LOGFMT_JSON };
+
+typedef struct env_var {
+    char *name, *value;
+    struct env_var *next;
+} env_var;
+
+/* One function's settings.  Unset values are NULL / -1 until
+ * settings_finish() fills them from the [emulator] defaults. */
+typedef struct fn_settings {
+    char *handler;         /* _HANDLER */
+    char *runtime;         /* the runtime command (run by /bin/sh) */
+    double timeout;        /* seconds */
+    double init_timeout;   /* seconds */
+    long memory_size;      /* MB */
+    long concurrency;      /* instances in the pool */
+    long max_concurrency;  /* AWS_LAMBDA_MAX_CONCURRENCY per instance; 0 = unset */
+    long queue;            /* invocations waiting beyond the busy instances */
+    int init;              /* INIT_* */
+    int log_format;        /* LOGFMT_* */
+    int log_level;         /* index into settings_log_levels; -1 = unset */
+    env_var *env;          /* env.NAME = VALUE */
+} fn_settings;
+
+typedef struct function_cfg {
+    char *name;
+    fn_settings s;
+    struct function_cfg *next;
+} function_cfg;
+
+typedef struct emu_settings {
+    char *config_path;     /* the file read, or NULL */
+    char *listen;          /* ADDR:PORT */
+    char *task_root;
+    char *region;
+    char *account_id;
+    fn_settings defaults;
+    function_cfg *functions; /* in file order; one named "function" if none */
+} emu_settings;
+
+extern const char *const settings_log_levels[];
+
+/* Parse argv and the environment, load the configuration file, and fill
+ * every function.  Returns 0; 1 when --help/--version was printed (exit 0);
+ * -1 with a message in err (exit 2). */
+int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen);
+void settings_free(emu_settings *st);
+
+#endif

@@ -1,0 +1,56 @@
+#!/bin/bash
+# basic.sh -- one function, a runtime that is not ours (tests/emulator/runtime.py):
+# the event comes back; the Runtime API carries every header of RUNTIME-API.md
+# section 1; the runtime gets Lambda's environment; keep-alive works; the
+# emulator stops cleanly on SIGTERM.
+set -u
+. "$top_srcdir/tests/emulator/lib.sh"
+
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
+  --timeout 7 --memory-size 256 my_module.my_handler
+
+hdrs=$(scratch)/h
+body=$(curl -s -D "$hdrs" "$(invoke_url)" -d '{"hello":"world","n":[1,2,3]}')
+[ "$body" = '{"hello":"world","n":[1,2,3]}' ] || fail "echo: got '$body'"
+grep -qi '^X-Amz-Executed-Version: \$LATEST' "$hdrs" || fail "no X-Amz-Executed-Version"
+grep -qi '^x-amzn-RequestId: [0-9a-f-]\{36\}' "$hdrs" || fail "no x-amzn-RequestId"
+grep -qi '^HTTP/1.1 200' "$hdrs" || fail "not 200"
+grep -qi 'X-Amz-Function-Error' "$hdrs" && fail "a success carries X-Amz-Function-Error"
+
+# What the runtime saw: headers of /next and its environment.
+before=$(python3 -c 'import time; print(int(time.time()*1000))')
+ctx=$(curl -s "$(invoke_url)" -d '{"action":"context"}')
+check() { [ "$(jget "$ctx" "$1")" = True ] || fail "runtime context: $1 is false in $ctx"; }
+check 'j["headers"]["Content-Type"] == "application/json"'
+check 'len(j["headers"]["Lambda-Runtime-Aws-Request-Id"]) == 36'
+check "abs(int(j['headers']['Lambda-Runtime-Deadline-Ms']) - $before - 7000) < 2000"
+check 'j["headers"]["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:123456789012:function:function"'
+check '__import__("re").match(r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$", j["headers"]["Lambda-Runtime-Trace-Id"]) is not None'
+check 'len(j["headers"]["Lambda-Runtime-Invocation-Id"]) == 36'
+check 'j["env"]["_HANDLER"] == "my_module.my_handler"'
+check 'j["env"]["LAMBDA_TASK_ROOT"] == "'"$task_root"'" and j["cwd"] == "'"$task_root"'"'
+check 'j["env"]["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")'
+check 'j["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "function" and j["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"'
+check 'j["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"'
+check 'j["env"]["AWS_REGION"] == "us-east-1" and j["env"]["AWS_DEFAULT_REGION"] == "us-east-1"'
+check 'j["env"]["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/function"'
+check '"[$LATEST]" in j["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]'
+check 'j["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand" and j["env"]["TZ"] == ":UTC"'
+check 'j["env"]["AWS_LAMBDA_LOG_FORMAT"] == "Text" and "AWS_LAMBDA_MAX_CONCURRENCY" not in j["env"]'
+
+# Qualified names and ARNs reach the same function; the ARN keeps the qualifier.
+ctx=$(curl -s "$url/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afunction/invocations?Qualifier=live" -d '{"action":"context"}')
+check 'j["headers"]["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:123456789012:function:function:live"'
+
+# Keep-alive: two invocations over one connection.
+out=$(curl -s -v "$(invoke_url)" -d '{"a":1}' --next "$(invoke_url)" -d '{"a":2}' 2>&1)
+echo "$out" | grep -q 'Re-using existing connection' || fail "the Invoke API closed a keep-alive connection"
+echo "$out" | grep -q '{"a":2}' || fail "second keep-alive invocation lost"
+
+# START/END/REPORT for each, and the runtime's own output passed through.
+wait_for 'runtime.py: init, handler my_module.my_handler' "$emu_out"
+[ "$(grep -c '^START RequestId: .* Version: \$LATEST$' "$emu_out")" -ge 5 ] || { cat "$emu_out"; fail "START lines missing"; }
+[ "$(grep -c '^END RequestId: ' "$emu_out")" -ge 5 ] || fail "END lines missing"
+[ "$(grep -c 'Init Duration' "$emu_out")" = 1 ] || fail "Init Duration must appear once (first invoke of the one instance)"
+stop_emulator
+echo "PASS: basic"

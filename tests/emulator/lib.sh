@@ -1,0 +1,58 @@
+# tests/emulator/lib.sh -- helpers for the emulator's integration tests
+# (sourced after tests/lib/common.sh).
+#   start_emulator ARGS...  start lambda-emulator on a free loopback port;
+#                           sets $port, $url (Invoke API base), $emu_out
+#                           (its stdout: runtime output and REPORT lines),
+#                           $emu_err, $emu_pid
+#   invoke_url [NAME]       the Invoke URL of function NAME (default function)
+#   script_runtime          the command of the test-only Python runtime
+#   wait_for PATTERN FILE [SECONDS]   poll until grep finds PATTERN in FILE
+. "$top_srcdir/tests/lib/common.sh"
+
+emulator="$top_builddir/src/emulator/lambda-emulator"
+script_runtime="$top_srcdir/tests/emulator/runtime.py"
+task_root=$(scratch)
+
+start_emulator() {
+  local d; d=$(scratch)
+  emu_out=$d/stdout
+  emu_err=$d/stderr
+  spawn "$emulator" --listen 127.0.0.1:0 "$@" >"$emu_out" 2>"$emu_err"
+  emu_pid=$spawned
+  local i=0
+  port=""
+  while [ $i -lt 100 ]; do
+    port=$(sed -n 's/^lambda-emulator: listening on [0-9.]*:\([0-9]*\)$/\1/p' "$emu_err")
+    [ -n "$port" ] && break
+    kill -0 "$emu_pid" 2>/dev/null || { cat "$emu_err"; fail "lambda-emulator exited at start"; }
+    sleep 0.05; i=$((i + 1))
+  done
+  [ -n "$port" ] || { cat "$emu_err"; fail "lambda-emulator did not say where it listens"; }
+  url="http://127.0.0.1:$port"
+}
+
+invoke_url() { echo "$url/2015-03-31/functions/${1:-function}/invocations"; }
+
+wait_for() {
+  local pattern=$1 file=$2 limit=${3:-10} i=0
+  while [ $i -lt $((limit * 20)) ]; do
+    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.05; i=$((i + 1))
+  done
+  echo "timed out after ${limit}s waiting for '$pattern' in $file:" >&2
+  cat "$file" >&2
+  return 1
+}
+
+# stop_emulator: SIGTERM, and require a clean exit (status 0) in 5 s.
+stop_emulator() {
+  kill -TERM "$emu_pid"
+  local i=0
+  while kill -0 "$emu_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  kill -0 "$emu_pid" 2>/dev/null && fail "lambda-emulator did not stop within 5 s of SIGTERM"
+  wait "$emu_pid"; local rc=$?
+  [ $rc = 0 ] || { cat "$emu_err"; fail "lambda-emulator exited with status $rc after SIGTERM"; }
+}
+
+# jget JSON EXPR: evaluate a Python expression on the parsed JSON `j`.
+jget() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
