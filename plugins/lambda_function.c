@@ -13,6 +13,7 @@
  *   lambda_function.hello    always the /hello answer
  *   lambda_function.goodbye  always the /goodbye answer
  */
+#define _GNU_SOURCE /* asprintf */
 #include <lambda/lambda.h>
 
 #include <stdio.h>
