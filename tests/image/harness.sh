@@ -24,12 +24,14 @@ fail() {
 }
 
 # check NAME FUNCTION [ARGS...]: run FUNCTION with its output in a log file
-# named after the check; PASS when it returns 0.
+# named after the check; PASS when it returns 0.  Returns its status.
 check() {
     local name=$1; shift
     local log
     log="$LCR_LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_' | cut -c1-80).log"
-    if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name" "$log"; fi
+    if "$@" >"$log" 2>&1; then pass "$name"; return 0; fi
+    fail "$name" "$log"
+    return 1
 }
 
 # skip_check NAME REASON: a check that could not run counts as failed.
