@@ -60,7 +60,9 @@ explain_aws_error() {
         *InvalidClientTokenId*|*UnrecognizedClient*|*SignatureDoesNotMatch*|*InvalidSignatureException*|*"security token included in the request is invalid"*)
             die "$what failed: AWS rejected the credentials (wrong or deleted access key).  Check them with 'aws sts get-caller-identity' and fix them with 'aws configure'" ;;
         *AccessDenied*|*"not authorized to perform"*|*UnauthorizedOperation*|*AuthorizationError*)
-            die "$what failed: the credentials are not allowed to do this.  Ask your administrator to grant the IAM permission named above (the deploy/ README section lists what each script needs), or use credentials that have it" ;;
+            local perm
+            perm=$(printf '%s' "$err" | grep -o 'not authorized to perform: [A-Za-z0-9:*-]*' | head -n 1 | sed 's/.*: //')
+            die "$what failed: the credentials lack the IAM permission ${perm:-named above}.  Ask your administrator to grant it (\`$PROG --help\` lists every permission this script needs), or use credentials that have it" ;;
         *"Could not connect to the endpoint URL"*|*EndpointConnectionError*|*"Connection refused"*)
             die "$what failed: cannot reach the AWS endpoint${ENDPOINT_URL:+ $ENDPOINT_URL}.  Check the network, --region ($REGION) and --endpoint-url" ;;
         *)

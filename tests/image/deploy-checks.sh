@@ -104,6 +104,28 @@ t_remedies() {
         aws_env "$DEPLOY/deploy-stack" "${MOTO_ARGS[@]}" --image-uri "$REG/lambda-c-runtime:1" || return 1
 }
 
+# A second moto that enforces IAM: a user without policies is refused, and
+# the script names the missing permission; unknown keys are called invalid.
+t_permission_remedy() {
+    local port url keys key secret
+    port=$(free_port)
+    INITIAL_NO_AUTH_ACTION_COUNT=2 moto_server -H 127.0.0.1 -p "$port" >"$LCR_LOGS/moto-iam.out" 2>&1 &
+    track_pid $!
+    url=http://127.0.0.1:$port
+    wait_until 30 curl -sf "$url/moto-api/data.json" || { echo "moto_server (IAM) did not start"; return 1; }
+    aws_env aws --region us-east-1 --endpoint-url "$url" iam create-user --user-name nobody >/dev/null || return 1
+    keys=$(aws_env aws --region us-east-1 --endpoint-url "$url" iam create-access-key --user-name nobody \
+        --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text) || return 1
+    read -r key secret <<<"$keys"
+    expect_failure "lack the IAM permission ecr:DescribeRepositories" \
+        env -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" \
+        AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
+        "$DEPLOY/create-repo" --region us-east-1 --endpoint-url "$url" || return 1
+    expect_failure "AWS rejected the credentials" \
+        aws_env "$DEPLOY/create-repo" --region us-east-1 --endpoint-url "$url" || return 1
+    stop_pid "${LCR_PIDS[-1]}"
+}
+
 t_create_repo() {
     local uri again
     uri=$(aws_env "$DEPLOY/create-repo" "${MOTO_ARGS[@]}" --repository lambda-c-runtime) || return 1
@@ -191,6 +213,7 @@ run_deploy_checks() {
     if check "moto_server starts on loopback" start_moto; then
         MOTO_ARGS=(--region us-east-1 --endpoint-url "$MOTO")
         check "deploy scripts fail with a remedy: no credentials, no region, no docker/podman, non-ECR image" t_remedies
+        check "deploy scripts name the missing IAM permission; invalid keys are called invalid (moto enforcing IAM)" t_permission_remedy
         check "deploy/create-repo creates the ECR repository once (moto)" t_create_repo
         if [ "$IMAGE_BUILT" = 1 ]; then
             check "deploy/login (ECR token from moto) + deploy/push with podman and docker to the local registry" t_login_push
