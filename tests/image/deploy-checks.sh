@@ -179,7 +179,7 @@ t_deploy_stack() {
     local out fn uri name
     out=$(aws_env "$DEPLOY/deploy-stack" "${MOTO_ARGS[@]}" --image-uri "$ECR_URI:t1" \
         --stack-name lcr-test --local-transform 2>&1) || { echo "$out"; return 1; }
-    echo "$out"
+    expect "HelloFunction	lcr-test-HelloFunction-" "$out" || return 1
     for fn in HelloFunction GoodbyeFunction; do
         name=$(aws_env aws "${MOTO_ARGS[@]}" cloudformation describe-stack-resource --stack-name lcr-test \
             --logical-resource-id "$fn" --query StackResourceDetail.PhysicalResourceId --output text) || return 1
