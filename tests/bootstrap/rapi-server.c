@@ -433,7 +433,7 @@ int main(int argc, char **argv)
         die("cannot write %s: %s", path, strerror(errno));
 
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
         0, NULL, NULL, on_request, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&(struct sockaddr_in){

@@ -1,0 +1,46 @@
+#!/bin/sh
+# measure.sh -- the runtime's two acceptance figures, measured with
+# rapi-server (not part of `make check`):
+#   1. time from exec to the first GET /next: median (and min/max) of RUNS
+#      starts (rapi-server times fork+exec to the first request);
+#   2. bootstrap's peak RSS (VmHWM) after INVOKES invocations of
+#      lambda_function.handler with an HTTP API event.
+#
+#   tests/bootstrap/measure.sh BUILD_DIR [RUNS [INVOKES]]
+#
+# Runs the real binary (BUILD/src/bootstrap/.libs/bootstrap, not libtool's
+# wrapper script) with the build's liblambda-runtime and plugins.
+set -eu
+build=$(cd "${1:?usage: measure.sh BUILD_DIR [RUNS [INVOKES]]}" && pwd)
+runs=${2:-20}
+invokes=${3:-1000}
+bin=$build/src/bootstrap/.libs/bootstrap
+[ -x "$bin" ] || bin=$build/src/bootstrap/bootstrap
+server=$build/tests/bootstrap/rapi-server
+[ -x "$server" ] || { echo "measure.sh: build rapi-server first: make -C $build/tests/bootstrap rapi-server" >&2; exit 2; }
+t=$(mktemp -d "${TMPDIR:-/tmp}/lr-measure.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+export LD_LIBRARY_PATH="$build/src/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LAMBDA_TASK_ROOT="$build/plugins/.libs" LAMBDA_RUNTIME_CONFIG=/dev/null
+mkdir -p "$t/rec"
+
+# 1. start-up: a script with no invocation; the first /next ends the run.
+: > "$t/empty"
+for i in $(seq "$runs"); do
+    "$server" -q -d "$t/rec" -s "$t/empty" -- "$bin" lambda_function.handler
+    cat "$t/rec/first-next-us"
+done | sort -n > "$t/startup"
+median=$(awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}' "$t/startup")
+printf 'exec to first GET /next over %d runs: median %.2f ms (min %.2f, max %.2f)\n' "$runs" \
+    "$(echo "$median / 1000" | bc -l)" "$(echo "$(head -n1 "$t/startup") / 1000" | bc -l)" \
+    "$(echo "$(tail -n1 "$t/startup") / 1000" | bc -l)"
+
+# 2. peak RSS over many invocations.
+printf '%s' '{"version":"2.0","routeKey":"$default","rawPath":"/hello","rawQueryString":"name=Chris","queryStringParameters":{"name":"Chris"},"headers":{"accept":"*/*","host":"example.com","user-agent":"curl/7.88.1"},"requestContext":{"accountId":"123456789012","apiId":"api","domainName":"example.com","http":{"method":"GET","path":"/hello","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"curl/7.88.1"},"requestId":"id","routeKey":"$default","stage":"$default","time":"27/Nov/2026:07:09:31 +0000","timeEpoch":1795763371000},"isBase64Encoded":false}' > "$t/hello.json"
+printf 'invoke\t%s\n' "$t/hello.json" > "$t/script"
+start=$(date +%s%N)
+"$server" -q -r "$invokes" -d "$t/rec" -s "$t/script" -t 300 -- "$bin" lambda_function.handler
+end=$(date +%s%N)
+answered=$(grep -c '^POST.* 202$' "$t/rec/requests")
+printf 'peak RSS (VmHWM) after %d invocations: %s kB (%d answered, %.0f invocations/s)\n' \
+    "$invokes" "$(cat "$t/rec/vmhwm-kb")" "$answered" "$(echo "$invokes * 1000000000 / ($end - $start)" | bc -l)"
