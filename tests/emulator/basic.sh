@@ -9,7 +9,7 @@ set -u
 start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
   --timeout 7 --memory-size 256 my_module.my_handler
 
-hdrs=$(scratch)/h
+hdrs=$work/h
 body=$(curl -s -D "$hdrs" "$(invoke_url)" -d '{"hello":"world","n":[1,2,3]}')
 [ "$body" = '{"hello":"world","n":[1,2,3]}' ] || fail "echo: got '$body'"
 grep -qi '^X-Amz-Executed-Version: \$LATEST' "$hdrs" || fail "no X-Amz-Executed-Version"

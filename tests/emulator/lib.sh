@@ -11,12 +11,17 @@
 
 emulator="$top_builddir/src/emulator/lambda-emulator"
 script_runtime="$top_srcdir/tests/emulator/runtime.py"
-task_root=$(scratch)
+# One scratch directory made in this shell (so that cleanup knows it).
+work=$(mktemp -d); _tmpdirs="$_tmpdirs $work"
+task_root=$work/task; mkdir -p "$task_root"
+_n=0
+# tmpf: a fresh path under $work (echo'd)
+tmpf() { _n=$((_n + 1)); echo "$work/f$_n"; }
 
 start_emulator() {
-  local d; d=$(scratch)
-  emu_out=$d/stdout
-  emu_err=$d/stderr
+  _n=$((_n + 1))
+  emu_out=$work/stdout.$_n
+  emu_err=$work/stderr.$_n
   spawn "$emulator" --listen 127.0.0.1:0 "$@" >"$emu_out" 2>"$emu_err"
   emu_pid=$spawned
   local i=0

@@ -18,16 +18,20 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 host, port = API.split(":")
-conn = http.client.HTTPConnection(host, int(port))
+local = threading.local()
 BASE = "/2018-06-01/runtime"
 keep = []
 
 
 def call(method, path, body=None, headers=None):
+    if not hasattr(local, "conn"):
+        local.conn = http.client.HTTPConnection(host, int(port))
+    conn = local.conn
     conn.request(method, BASE + path, body=body, headers=headers or {})
     r = conn.getresponse()
     return r, r.read()
@@ -48,69 +52,79 @@ if handler == "initcrash":
 if handler == "initsleep":
     time.sleep(3600)
 
-while True:
-    r, event = call("GET", "/invocation/next")
-    if r.status != 200:
-        print("runtime.py: /next answered %d, exiting" % r.status, flush=True)
-        sys.exit(1)
-    rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
-    nonce = r.getheader("Lambda-Runtime-Invocation-Id")
-    echo = {"Lambda-Runtime-Invocation-Id": nonce} if nonce else {}
-    try:
-        ev = json.loads(event)
-    except ValueError:
-        ev = None
-    action = ev.get("action", "echo") if isinstance(ev, dict) else "echo"
-    path = "/invocation/%s/response" % rid
-    if action == "sleep":
-        time.sleep(float(ev.get("seconds", 10)))
-        call("POST", path, json.dumps({"slept": ev.get("seconds")}), echo)
-    elif action == "segv":
-        print("runtime.py: about to crash", flush=True)
-        ctypes.string_at(0)
-    elif action == "exit":
-        sys.exit(int(ev.get("status", 1)))
-    elif action == "error":
-        call("POST", "/invocation/%s/error" % rid, error_body("HandlerError", ev.get("message", "boom")),
-             dict(echo, **{"Lambda-Runtime-Function-Error-Type": "HandlerError"}))
-    elif action == "context":
-        out = {"headers": dict(r.getheaders()),
-               "env": {k: v for k, v in os.environ.items()
-                       if k.startswith(("AWS_", "LAMBDA_", "_", "TZ", "CUSTOM_"))},
-               "cwd": os.getcwd()}
-        call("POST", path, json.dumps(out), echo)
-    elif action == "memory":
-        keep.append(bytearray(int(ev.get("mb", 64)) * 1024 * 1024))
-        for i in range(0, len(keep[-1]), 4096):
-            keep[-1][i] = 1
-        call("POST", path, json.dumps({"pid": os.getpid()}), echo)
-    elif action == "print":
-        for i in range(int(ev.get("lines", 3))):
-            print("line %d of %s" % (i, rid), flush=True)
-        call("POST", path, json.dumps({"printed": True}), echo)
-    elif action == "stream":
-        # A raw streamed response: chunked body, flushed piece by piece, and
-        # optional error trailers after the last chunk.
-        s = http.client.HTTPConnection(host, int(port))
-        s.putrequest("POST", BASE + path)
-        s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-        s.putheader("Transfer-Encoding", "chunked")
-        s.putheader("Content-Type", "text/plain")
-        s.putheader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
-        for k, v in echo.items():
-            s.putheader(k, v)
-        s.endheaders()
-        for i in range(int(ev.get("chunks", 3))):
-            data = ("chunk %d\n" % i).encode()
-            s.send(b"%x\r\n%s\r\n" % (len(data), data))
-            time.sleep(float(ev.get("pause", 0.2)))
-        trailer = b""
-        if ev.get("fail"):
-            body = base64.b64encode(error_body("StreamError", "failed mid-stream").encode())
-            trailer = b"Lambda-Runtime-Function-Error-Type: StreamError\r\n" \
-                      b"Lambda-Runtime-Function-Error-Body: " + body + b"\r\n"
-        s.send(b"0\r\n" + trailer + b"\r\n")
-        s.getresponse().read()
-        s.close()
-    else:
-        call("POST", path, event, echo)
+
+def serve():
+    while True:
+        r, event = call("GET", "/invocation/next")
+        if r.status != 200:
+            print("runtime.py: /next answered %d, exiting" % r.status, flush=True)
+            os._exit(1)
+        rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+        nonce = r.getheader("Lambda-Runtime-Invocation-Id")
+        echo = {"Lambda-Runtime-Invocation-Id": nonce} if nonce else {}
+        try:
+            ev = json.loads(event)
+        except ValueError:
+            ev = None
+        action = ev.get("action", "echo") if isinstance(ev, dict) else "echo"
+        path = "/invocation/%s/response" % rid
+        if action == "sleep":
+            time.sleep(float(ev.get("seconds", 10)))
+            call("POST", path, json.dumps({"slept": ev.get("seconds")}), echo)
+        elif action == "segv":
+            print("runtime.py: about to crash", flush=True)
+            ctypes.string_at(0)
+        elif action == "exit":
+            os._exit(int(ev.get("status", 1)))
+        elif action == "error":
+            call("POST", "/invocation/%s/error" % rid, error_body("HandlerError", ev.get("message", "boom")),
+                 dict(echo, **{"Lambda-Runtime-Function-Error-Type": "HandlerError"}))
+        elif action == "context":
+            out = {"headers": dict(r.getheaders()),
+                   "env": {k: v for k, v in os.environ.items()
+                           if k.startswith(("AWS_", "LAMBDA_", "_", "TZ", "CUSTOM_"))},
+                   "cwd": os.getcwd(), "pid": os.getpid(), "event": ev}
+            time.sleep(float(ev.get("seconds", 0)))
+            call("POST", path, json.dumps(out), echo)
+        elif action == "memory":
+            keep.append(bytearray(int(ev.get("mb", 64)) * 1024 * 1024))
+            for i in range(0, len(keep[-1]), 4096):
+                keep[-1][i] = 1
+            call("POST", path, json.dumps({"pid": os.getpid()}), echo)
+        elif action == "print":
+            for i in range(int(ev.get("lines", 3))):
+                print("line %d of %s" % (i, rid), flush=True)
+            call("POST", path, json.dumps({"printed": True}), echo)
+        elif action == "stream":
+            # A raw streamed response: chunked body, flushed piece by piece, and
+            # optional error trailers after the last chunk.
+            s = http.client.HTTPConnection(host, int(port))
+            s.putrequest("POST", BASE + path)
+            s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            s.putheader("Transfer-Encoding", "chunked")
+            s.putheader("Content-Type", "text/plain")
+            s.putheader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
+            for k, v in echo.items():
+                s.putheader(k, v)
+            s.endheaders()
+            for i in range(int(ev.get("chunks", 3))):
+                data = ("chunk %d\n" % i).encode()
+                s.send(b"%x\r\n%s\r\n" % (len(data), data))
+                time.sleep(float(ev.get("pause", 0.2)))
+            trailer = b""
+            if ev.get("fail"):
+                body = base64.b64encode(error_body("StreamError", "failed mid-stream").encode())
+                trailer = b"Lambda-Runtime-Function-Error-Type: StreamError\r\n" \
+                          b"Lambda-Runtime-Function-Error-Body: " + body + b"\r\n"
+            s.send(b"0\r\n" + trailer + b"\r\n")
+            s.getresponse().read()
+            s.close()
+        else:
+            call("POST", path, event, echo)
+
+
+# With AWS_LAMBDA_MAX_CONCURRENCY=N, N threads each hold their own /next.
+n = int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "1"))
+for _ in range(n - 1):
+    threading.Thread(target=serve, daemon=True).start()
+serve()

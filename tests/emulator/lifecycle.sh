@@ -1,0 +1,86 @@
+#!/bin/bash
+# lifecycle.sh -- Lambda's lifecycle, several functions from one INI file:
+# a handler that runs past its timeout (Sandbox.Timedout, instance killed and
+# replaced), one that segfaults or exits (Runtime.ExitError naming the signal
+# or status), an init error (returned to the caller, instance replaced), a
+# runtime that dies or hangs in init; after each, the next invoke succeeds on
+# a fresh instance.
+set -u
+. "$top_srcdir/tests/emulator/lib.sh"
+
+cfg=$work/lambda-runtime.ini
+cat >"$cfg" <<INI
+[runtime]
+; read by bootstrap, skipped by the emulator
+[emulator]
+runtime = $script_runtime
+task_root = $task_root
+timeout = 1
+[function fast]
+handler = fast.handler
+[function initfail]
+handler = initfail
+[function initcrash]
+handler = initcrash
+[function initsleep]
+handler = initsleep
+init_timeout = 500ms
+INI
+start_emulator --config "$cfg"
+
+pid_of() { curl -s "$(invoke_url fast)" -d '{"action":"memory","mb":1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'; }
+h=$work/h
+
+# Timeout: 1 s budget, the handler sleeps 5 s.
+pid1=$(pid_of)
+start=$(date +%s%N)
+body=$(curl -s -D "$h" "$(invoke_url fast)" -d '{"action":"sleep","seconds":5}')
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $ms -lt 3000 ] || fail "timeout answered after $ms ms, expected about 1000"
+grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "timeout: no X-Amz-Function-Error"
+[ "$(jget "$body" 'j["errorType"]')" = Sandbox.Timedout ] || fail "timeout body: $body"
+jget "$body" 'j["errorMessage"]' | grep -q 'Task timed out after 1.00 seconds' || fail "timeout message: $body"
+wait_for 'Task timed out after 1.00 seconds' "$emu_out"
+grep -q 'REPORT RequestId: .*Status: timeout' "$emu_out" || fail "no REPORT with Status: timeout"
+pid2=$(pid_of)
+[ -n "$pid2" ] && [ "$pid1" != "$pid2" ] || fail "after a timeout the next invoke must run on a fresh instance ($pid1 / $pid2)"
+kill -0 "$pid1" 2>/dev/null && fail "the timed-out instance $pid1 is still alive"
+
+# Segfault mid-invocation.
+body=$(curl -s -D "$h" "$(invoke_url fast)" -d '{"action":"segv"}')
+grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "crash: no X-Amz-Function-Error"
+[ "$(jget "$body" 'j["errorType"]')" = Runtime.ExitError ] || fail "crash body: $body"
+jget "$body" 'j["errorMessage"]' | grep -q '^RequestId: [0-9a-f-]* Error: Runtime exited with error: signal: segmentation fault$' \
+  || fail "crash message: $body"
+pid3=$(pid_of)
+[ -n "$pid3" ] && [ "$pid3" != "$pid2" ] || fail "after a crash the next invoke must run on a fresh instance"
+
+# Exit with a status mid-invocation.
+body=$(curl -s "$(invoke_url fast)" -d '{"action":"exit","status":7}')
+jget "$body" 'j["errorMessage"]' | grep -q 'Runtime exited with error: exit status 7$' || fail "exit message: $body"
+[ "$(curl -s "$(invoke_url fast)" -d '{"ok":1}')" = '{"ok":1}' ] || fail "no recovery after exit"
+
+# Init error: the runtime's own error document, each time on a fresh instance.
+for i in 1 2; do
+  body=$(curl -s -D "$h" "$(invoke_url initfail)" -d '{}')
+  grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "init error: no X-Amz-Function-Error"
+  [ "$(jget "$body" 'j["errorType"] + "|" + j["errorMessage"]')" = "Runtime.ImportModuleError|cannot load module initfail" ] \
+    || fail "init error body: $body"
+done
+[ "$(grep -c 'runtime.py: init, handler initfail' "$emu_out")" -ge 2 ] || fail "init error: instance not replaced"
+grep -q 'INIT_REPORT Init Duration: .*Status: error.*Error Type: Runtime.ImportModuleError' "$emu_out" \
+  || fail "no INIT_REPORT line for the failed init"
+
+# A runtime that exits during init without a word.
+body=$(curl -s "$(invoke_url initcrash)" -d '{}')
+[ "$(jget "$body" 'j["errorType"]')" = Runtime.ExitError ] || fail "init crash body: $body"
+jget "$body" 'j["errorMessage"]' | grep -q 'exit status 3$' || fail "init crash message: $body"
+
+# A runtime that hangs in init: init_timeout applies.
+body=$(curl -s --max-time 10 "$(invoke_url initsleep)" -d '{}')
+[ "$(jget "$body" 'j["errorType"]')" = Sandbox.Timedout ] || fail "init timeout body: $body"
+
+# The healthy function never noticed.
+[ "$(curl -s "$(invoke_url fast)" -d '{"end":1}')" = '{"end":1}' ] || fail "fast function broken at the end"
+stop_emulator
+echo "PASS: lifecycle"
