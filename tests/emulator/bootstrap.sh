@@ -31,6 +31,8 @@ timeout = 1
 concurrency = 1
 [function crash]
 handler = probe.crash
+; sanitized builds: let the SIGSEGV kill the runtime, as it does unsanitized
+env.ASAN_OPTIONS = handle_segv=0:detect_leaks=0
 [function initfail]
 handler = initfail.handler
 INI
