@@ -35,6 +35,8 @@ EOF
 # credentials the deploy scripts use.
 start_moto() {
     local port
+    command -v moto_server >/dev/null || { echo "moto_server is not installed (pip install 'moto[server]')"; return 1; }
+    command -v aws >/dev/null || { echo "the AWS CLI is not installed (pip install awscli)"; return 1; }
     port=$(free_port)
     moto_server -H 127.0.0.1 -p "$port" >"$LCR_LOGS/moto.out" 2>&1 &
     track_pid $!
@@ -52,6 +54,7 @@ aws_env() {
 MOTO_ARGS=()   # --region/--endpoint-url, set once moto runs
 
 t_cfn_lint() {
+    command -v cfn-lint >/dev/null || { echo "cfn-lint is not installed (pip install cfn-lint)"; return 1; }
     cfn-lint "$DEPLOY/template.yaml" || return 1
     # The linter really expands the SAM resources: functions that are not
     # images then lack Runtime and Handler, and must be refused.
