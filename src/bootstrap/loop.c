@@ -2,7 +2,9 @@
 #include "config.h"
 #include "loop.h"
 #include "error_json.h"
+#include "shutdown.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +92,13 @@ int loop_run(runtime *rt)
     char err[1024];
     int status = 1;
     for (;;) {
-        if (rapi_next(rt->api, inv, err, sizeof err) < 0) {
+        int got = rapi_next(rt->api, inv, err, sizeof err);
+        if (got < 0) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
+            break;
+        }
+        if (got > 0) { /* stopped while waiting: no invocation taken */
+            status = 0;
             break;
         }
         if (lr_invocation_check(inv, err, sizeof err) < 0) {
@@ -110,7 +117,15 @@ int loop_run(runtime *rt)
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", rt->fatal_msg);
             break;
         }
+        if (shutdown_requested(NULL)) {
+            status = 0;
+            break;
+        }
     }
+    int signo;
+    if (status == 0 && shutdown_requested(&signo))
+        lr_log(NULL, LAMBDA_LOG_INFO, "%s received: shutting down",
+               signo == SIGINT ? "SIGINT" : "SIGTERM");
     lr_invocation_free(inv);
     lr_function_info_free(&rt->fn);
     return status;

@@ -23,7 +23,8 @@ typedef struct runtime {
 /* Post {errorType, errorMessage} to /runtime/init/error and log it. */
 void post_init_error(rapi *api, const char *type, const char *message);
 
-/* Run invocations until the Runtime API fails.  Returns the exit status. */
+/* Run invocations until the Runtime API fails (returns 1) or a shutdown is
+ * requested (returns 0 once the invocation in flight is answered). */
 int loop_run(runtime *rt);
 
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "rapi.h"
 #include "host.h"
+#include "shutdown.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -49,6 +50,15 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     if (lr_invocation_header(r->inv, line, len, err, sizeof err) < 0 && !r->header_err[0])
         snprintf(r->header_err, sizeof r->header_err, "%s", err);
     return len;
+}
+
+/* While waiting for /next, a shutdown request abandons the long poll (the
+ * signal interrupts curl's poll, curl then calls this). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    rapi *r = ud;
+    return r->inv && shutdown_requested(NULL);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -103,6 +113,9 @@ rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, siz
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
     return r;
 }
 
@@ -145,10 +158,11 @@ static int not_connected(CURLcode rc)
            rc == CURLE_OPERATION_TIMEDOUT;
 }
 
+/* Sleep, unless a shutdown request comes first. */
 static void pause_for(double seconds)
 {
     struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0)
+    while (nanosleep(&ts, &ts) != 0 && !shutdown_requested(NULL))
         ;
 }
 
@@ -167,6 +181,8 @@ static CURLcode perform(rapi *r, int (*retry_ok)(CURLcode), int *attempts)
         rc = curl_easy_perform(r->curl);
         if (rc == CURLE_OK || !retry_ok(rc) || *attempts >= r->retries)
             return rc;
+        if (r->inv && shutdown_requested(NULL))
+            return CURLE_ABORTED_BY_CALLBACK;
         lr_log(NULL, LAMBDA_LOG_WARN, "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms",
                r->base, r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts,
                r->retries, delay * 1000);
@@ -179,7 +195,8 @@ static CURLcode perform(rapi *r, int (*retry_ok)(CURLcode), int *attempts)
  * idempotent, and a service that restarts drops the long poll. */
 static int any_transport_error(CURLcode rc)
 {
-    return rc != CURLE_OK && rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY;
+    return rc != CURLE_OK && rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY &&
+           rc != CURLE_ABORTED_BY_CALLBACK;
 }
 
 int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
@@ -196,6 +213,8 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
     int attempts;
     CURLcode rc = perform(r, any_transport_error, &attempts);
     r->inv = NULL;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && shutdown_requested(NULL))
+        return 1;
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s: GET %s failed after %d attempt%s: %s. The Runtime API went away; "
                               "exiting (check AWS_LAMBDA_RUNTIME_API and that the service or "

@@ -19,8 +19,9 @@ rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, siz
 void rapi_free(rapi *r);
 
 /* Wait for the next invocation and fill inv (which must be reset).  Returns
- * 0, or -1 with err set when the runtime must exit (500, unexpected status,
- * or the Runtime API unreachable after the retries). */
+ * 0; 1 when a shutdown was requested while waiting (no invocation taken);
+ * or -1 with err set when the runtime must exit (500, unexpected status, or
+ * the Runtime API unreachable after the retries). */
 int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen);
 
 /* The result of a post. */

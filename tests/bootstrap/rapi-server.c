@@ -13,7 +13,8 @@
  *          serve FILE's bytes as the next event (request id ID, default
  *          req-N; the runtime's post for it is answered with STATUS,
  *          default 202; deadline MS from now, default 300000), with the
- *          extra headers given
+ *          extra headers given; term=MS sends COMMAND a SIGTERM MS
+ *          milliseconds after serving the event
  *   status STATUS   answer the next GET /next with STATUS (e.g. 500)
  *   vanish          close the connection and stop listening
  *
@@ -57,6 +58,7 @@ typedef struct step {
     char id[128];
     unsigned post_status, status;
     long long deadline;
+    long long term_ms; /* -1: none */
     char *headers[MAX_HEADERS];
     int nheaders;
 } step;
@@ -74,6 +76,7 @@ static struct {
     int done, vanished, shutdown;
     long long first_next_us;
     long long started_us;
+    long long term_at_us; /* when to send SIGTERM (0: not scheduled) */
     FILE *requests;
 } S = {.prefix = "", .repeat = 1, .lock = PTHREAD_MUTEX_INITIALIZER,
        .cond = PTHREAD_COND_INITIALIZER, .first_next_us = -1};
@@ -152,6 +155,7 @@ static void load_script(const char *path)
             st->kind = STEP_INVOKE;
             st->post_status = 202;
             st->deadline = 300000;
+            st->term_ms = -1;
             snprintf(st->id, sizeof st->id, "req-%d", S.nsteps);
             tok = strtok_r(NULL, "\t", &save);
             if (!tok)
@@ -162,6 +166,8 @@ static void load_script(const char *path)
                     snprintf(st->id, sizeof st->id, "%s", tok + 3);
                 else if (strncmp(tok, "post=", 5) == 0)
                     st->post_status = (unsigned)atoi(tok + 5);
+                else if (strncmp(tok, "term=", 5) == 0)
+                    st->term_ms = atoll(tok + 5);
                 else if (strncmp(tok, "deadline=", 9) == 0)
                     st->deadline = atoll(tok + 9);
                 else if (strchr(tok, ':') && st->nheaders < MAX_HEADERS)
@@ -264,6 +270,8 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
         return reply(c, st->status, "{\"errorMessage\":\"scripted failure\",\"errorType\":\"Test.Scripted\"}");
     }
     log_request("GET", url, 200);
+    if (st->term_ms >= 0)
+        S.term_at_us = now_us() + st->term_ms * 1000;
     pthread_mutex_unlock(&S.lock);
 
     struct MHD_Response *r = MHD_create_response_from_buffer(st->event_len, st->event,
@@ -465,6 +473,10 @@ int main(int argc, char **argv)
         }
         pthread_mutex_lock(&S.lock);
         int done = S.done, vanished = S.vanished;
+        if (S.term_at_us && now_us() >= S.term_at_us) {
+            S.term_at_us = 0;
+            kill(pid, SIGTERM);
+        }
         pthread_mutex_unlock(&S.lock);
         if (vanished && !stopped) {
             MHD_stop_daemon(d); /* nobody listens any more */

@@ -19,7 +19,7 @@ script "invoke${TAB}$T/hello.json" "invoke${TAB}$T/hello-anon.json" "invoke${TAB
 run lambda_function.handler
 
 inner() { post_body "$1" | jq -r .body | jq -r "$2"; }
-check "five answers, still serving" [ "$(post_count)|$(status)" = "5|signal 15" ]
+check "five answers, still serving" [ "$(post_count)|$(status)" = "5|exit 0" ]
 check "/hello?name=Chris" [ "$(inner 1 .message)" = "Hello, Chris" ]
 check "/hello without a name" [ "$(inner 2 .message)" = "Hello, World" ]
 check "/goodbye?name=Ana" [ "$(inner 3 .message)" = "Goodbye, Ana" ]

@@ -7,7 +7,7 @@ event hello.json '{"version":"2.0","rawPath":"/hello","rawQueryString":"name=Chr
 script "invoke${TAB}$T/hello.json${TAB}id=abc-123"
 run lambda_function.handler
 
-check "bootstrap was stopped by the server (still serving)" [ "$(status)" = "signal 15" ]
+check "bootstrap was stopped by the server (still serving, then stopped cleanly)" [ "$(status)" = "exit 0" ]
 check "one post" [ "$(post_count)" = 1 ]
 check "posted to the response path" [ "$(post_path 1)" = "/2018-06-01/runtime/invocation/abc-123/response" ]
 check "message is Hello, Chris" [ "$(post_body 1 | jq -r .body | jq -r .message)" = "Hello, Chris" ]

@@ -9,12 +9,16 @@
  *                   refusal's return code in the log
  *   probe.crash     raises SIGSEGV
  *   probe.logs      logs one line at every level, then answers
- * The init hook counts its calls; report shows the count.
+ *   probe.slow      sleeps $PROBE_SLEEP_MS (default 300) ms, then answers
+ * The init hook counts its calls; report shows the count.  The shutdown
+ * hook appends "shutdown" to the file $PROBE_SHUTDOWN_FILE names.
  */
 #include <lambda/lambda.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int report(lambda_invocation *inv);
 int fail(lambda_invocation *inv);
@@ -22,6 +26,7 @@ int noanswer(lambda_invocation *inv);
 int twice(lambda_invocation *inv);
 int crash(lambda_invocation *inv);
 int logs(lambda_invocation *inv);
+int slow(lambda_invocation *inv);
 
 static int init_calls;
 
@@ -95,4 +100,24 @@ int logs(lambda_invocation *inv)
     return lambda_respond(inv, "{}", 2, NULL);
 }
 
-LAMBDA_PLUGIN("probe", "1.0", 0, probe_init, NULL);
+int slow(lambda_invocation *inv)
+{
+    const char *ms = getenv("PROBE_SLEEP_MS");
+    long v = ms ? atol(ms) : 300;
+    struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    return lambda_respond(inv, "\"slept\"", 7, NULL);
+}
+
+static void probe_shutdown(void)
+{
+    const char *path = getenv("PROBE_SHUTDOWN_FILE");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f) {
+        fputs("shutdown\n", f);
+        fclose(f);
+    }
+}
+
+LAMBDA_PLUGIN("probe", "1.0", 0, probe_init, probe_shutdown);

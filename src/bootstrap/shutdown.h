@@ -1,0 +1,21 @@
+/*
+ * shutdown.h -- graceful shutdown on SIGTERM (what Lambda sends before it
+ * stops an execution environment) and SIGINT (local runs): the signal only
+ * sets a flag; the Runtime API client abandons a waiting GET /next, an
+ * invocation in flight is finished and answered, then bootstrap runs the
+ * plugin's shutdown hook once, bounded by a timer, and exits 0.
+ */
+#ifndef BOOTSTRAP_SHUTDOWN_H
+#define BOOTSTRAP_SHUTDOWN_H
+
+/* Install the SIGTERM/SIGINT handlers. */
+int shutdown_install(void);
+
+/* Non-zero once SIGTERM or SIGINT arrived; *signo (if not NULL) says which. */
+int shutdown_requested(int *signo);
+
+/* Arm a timer that ends the process (status 1, with a message) if the
+ * shutdown hook has not returned within ms milliseconds. */
+void shutdown_bound(long ms);
+
+#endif
