@@ -48,6 +48,9 @@ static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind,
     snprintf(what, sizeof what, "%s (%zu bytes)", kind, len);
     rapi_result res;
     rapi_post(rt->api, path, data, len, content_type, error_type, inv->invocation_id, &res);
+    /* after the post: a crash before this line may answer twice (refused
+     * by the Runtime API), never zero times */
+    slot_set(rt->slot, SLOT_ANSWERED);
     return judge(rt, inv->request_id, what, &res);
 }
 
@@ -106,12 +109,19 @@ int loop_run(runtime *rt)
             lr_invocation_reset(inv);
             continue;
         }
+        if (rt->slot) {
+            snprintf(rt->slot->request_id, sizeof rt->slot->request_id, "%s", inv->request_id);
+            snprintf(rt->slot->invocation_id, sizeof rt->slot->invocation_id, "%s",
+                     inv->invocation_id ? inv->invocation_id : "");
+            slot_set(rt->slot, SLOT_BUSY);
+        }
         if (inv->trace_id)
             setenv(TRACE_ENV, inv->trace_id, 1);
         else
             unsetenv(TRACE_ENV);
         int rc = rt->plugin->handler(inv);
         lr_invocation_finish(inv, rt->plugin->handler_text, rc);
+        slot_set(rt->slot, SLOT_IDLE);
         lr_invocation_reset(inv);
         if (rt->fatal) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", rt->fatal_msg);

@@ -9,12 +9,14 @@
 #include "host.h"
 #include "loader.h"
 #include "rapi.h"
+#include "slot.h"
 
 typedef struct runtime {
     rapi *api;
     plugin *plugin;
     lr_function_info fn;
     lambda_invocation inv;
+    worker_slot *slot; /* shared with the supervisor; NULL without one */
     /* set when a post met a non-recoverable answer: exit after this handler */
     int fatal;
     char fatal_msg[768];

@@ -21,6 +21,7 @@ static const cfg_key runtime_keys[] = {
     {"runtime_api", CFG_STRING, offsetof(settings, runtime_api), 0, 0, NULL},
     {"api_retries", CFG_INT, offsetof(settings, api_retries), 1, 100, NULL},
     {"api_retry_delay", CFG_SECONDS, offsetof(settings, api_retry_delay), 0, 10, NULL},
+    {"supervisor", CFG_BOOL, offsetof(settings, supervisor), 0, 0, NULL},
     CFG_KEY_END,
 };
 
@@ -64,6 +65,7 @@ void settings_defaults(settings *s)
     s->task_root = strdup(LR_TASK_ROOT);
     s->api_retries = 5;
     s->api_retry_delay = 0.1;
+    s->supervisor = 1;
     s->log_level = 2; /* INFO */
     s->log_format = 0; /* Text */
 }

@@ -16,6 +16,7 @@ typedef struct settings {
     char *runtime_api;      /* host:port[/prefix] of the Runtime API */
     long api_retries;       /* attempts to reach the Runtime API before giving up */
     double api_retry_delay; /* first pause between attempts (doubles each time) */
+    int supervisor;         /* run the plugin in a supervised worker process */
     /* [log] */
     int log_level;          /* index into lr_log_level_names */
     int log_format;         /* index into lr_log_format_names */

@@ -5,6 +5,8 @@
 #      starts (rapi-server times fork+exec to the first request);
 #   2. bootstrap's peak RSS (VmHWM) after INVOKES invocations of
 #      lambda_function.handler with an HTTP API event.
+# Both with the supervisor (the default: the supervisor and its worker
+# process) and without (supervisor = false: one process).
 #
 #   tests/bootstrap/measure.sh BUILD_DIR [RUNS [INVOKES]]
 #
@@ -21,26 +23,36 @@ server=$build/tests/bootstrap/rapi-server
 t=$(mktemp -d "${TMPDIR:-/tmp}/lr-measure.XXXXXX")
 trap 'rm -rf "$t"' EXIT
 export LD_LIBRARY_PATH="$build/src/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export LAMBDA_TASK_ROOT="$build/plugins/.libs" LAMBDA_RUNTIME_CONFIG=/dev/null
+export LAMBDA_TASK_ROOT="$build/plugins/.libs"
 mkdir -p "$t/rec"
 
-# 1. start-up: a script with no invocation; the first /next ends the run.
-: > "$t/empty"
-for i in $(seq "$runs"); do
-    "$server" -q -d "$t/rec" -s "$t/empty" -- "$bin" lambda_function.handler
-    cat "$t/rec/first-next-us"
-done | sort -n > "$t/startup"
-median=$(awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}' "$t/startup")
-printf 'exec to first GET /next over %d runs: median %.2f ms (min %.2f, max %.2f)\n' "$runs" \
-    "$(echo "$median / 1000" | bc -l)" "$(echo "$(head -n1 "$t/startup") / 1000" | bc -l)" \
-    "$(echo "$(tail -n1 "$t/startup") / 1000" | bc -l)"
-
-# 2. peak RSS over many invocations.
+printf '[runtime]\nsupervisor = false\n' > "$t/nosup.ini"
 printf '%s' '{"version":"2.0","routeKey":"$default","rawPath":"/hello","rawQueryString":"name=Chris","queryStringParameters":{"name":"Chris"},"headers":{"accept":"*/*","host":"example.com","user-agent":"curl/7.88.1"},"requestContext":{"accountId":"123456789012","apiId":"api","domainName":"example.com","http":{"method":"GET","path":"/hello","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"curl/7.88.1"},"requestId":"id","routeKey":"$default","stage":"$default","time":"27/Nov/2026:07:09:31 +0000","timeEpoch":1795763371000},"isBase64Encoded":false}' > "$t/hello.json"
 printf 'invoke\t%s\n' "$t/hello.json" > "$t/script"
-start=$(date +%s%N)
-"$server" -q -r "$invokes" -d "$t/rec" -s "$t/script" -t 300 -- "$bin" lambda_function.handler
-end=$(date +%s%N)
-answered=$(grep -c '^POST.* 202$' "$t/rec/requests")
-printf 'peak RSS (VmHWM) after %d invocations: %s kB (%d answered, %.0f invocations/s)\n' \
-    "$invokes" "$(cat "$t/rec/vmhwm-kb")" "$answered" "$(echo "$invokes * 1000000000 / ($end - $start)" | bc -l)"
+: > "$t/empty"
+ms() { echo "$1 / 1000" | bc -l; }
+
+for mode in supervised single; do
+    if [ $mode = single ]; then export LAMBDA_RUNTIME_CONFIG=$t/nosup.ini; else export LAMBDA_RUNTIME_CONFIG=/dev/null; fi
+    # 1. start-up: a script with no invocation; the first /next ends the run.
+    for i in $(seq "$runs"); do
+        "$server" -q -d "$t/rec" -s "$t/empty" -- "$bin" lambda_function.handler 2>/dev/null
+        cat "$t/rec/first-next-us"
+    done | sort -n > "$t/startup"
+    median=$(awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}' "$t/startup")
+    printf '%-10s exec to first GET /next over %d runs: median %.2f ms (min %.2f, max %.2f)\n' "$mode" "$runs" \
+        "$(ms "$median")" "$(ms "$(head -n1 "$t/startup")")" "$(ms "$(tail -n1 "$t/startup")")"
+
+    # 2. peak RSS over many invocations.
+    start=$(date +%s%N)
+    "$server" -q -r "$invokes" -d "$t/rec" -s "$t/script" -t 300 -- "$bin" lambda_function.handler 2>/dev/null
+    end=$(date +%s%N)
+    answered=$(grep -c '^POST.* 202$' "$t/rec/requests")
+    if [ $mode = single ]; then
+        rss="$(cat "$t/rec/vmhwm-kb") kB"
+    else
+        rss="worker $(cat "$t/rec/vmhwm-children-kb") kB, supervisor $(cat "$t/rec/vmhwm-kb") kB"
+    fi
+    printf '%-10s peak RSS (VmHWM) after %d invocations: %s (%d answered, %.0f invocations/s)\n' \
+        "$mode" "$invokes" "$rss" "$answered" "$(echo "$invokes * 1000000000 / ($end - $start)" | bc -l)"
+done

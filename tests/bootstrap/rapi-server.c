@@ -22,8 +22,8 @@
  * post-K.path / post-K.headers / post-K.body for the K-th POST (not with
  * -q), next-K.headers for the K-th GET, `status` (COMMAND's end: "exit N",
  * "signal N" or "timeout"), `first-next-us` (microseconds from starting
- * COMMAND to its first GET /next) and `vmhwm-kb` (COMMAND's peak RSS when
- * it was stopped).  Exit status: 0, 2 for usage errors, 3 on timeout.
+ * COMMAND to its first GET /next), `vmhwm-kb` (COMMAND's peak RSS when it
+ * was stopped) and `vmhwm-children-kb` (the sum over its child processes).  Exit status: 0, 2 for usage errors, 3 on timeout.
  */
 #include "config.h"
 
@@ -400,20 +400,36 @@ static void record_status(int wstatus)
     write_file("status", text, strlen(text));
 }
 
-static void record_vmhwm(pid_t pid)
+static long vmhwm_kb(pid_t pid)
 {
     char path[64], line[256];
+    long kb = 0;
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
+        return 0;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            char kb[32];
-            snprintf(kb, sizeof kb, "%ld\n", strtol(line + 6, NULL, 10));
-            write_file("vmhwm-kb", kb, strlen(kb));
-        }
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
     fclose(f);
+    return kb;
+}
+
+/* COMMAND's peak RSS, and its children's (bootstrap's workers). */
+static void record_vmhwm(pid_t pid)
+{
+    char path[96], text[64];
+    snprintf(text, sizeof text, "%ld\n", vmhwm_kb(pid));
+    write_file("vmhwm-kb", text, strlen(text));
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    long child, sum = 0;
+    while (f && fscanf(f, "%ld", &child) == 1)
+        sum += vmhwm_kb((pid_t)child);
+    if (f)
+        fclose(f);
+    snprintf(text, sizeof text, "%ld\n", sum);
+    write_file("vmhwm-children-kb", text, strlen(text));
 }
 
 int main(int argc, char **argv)

@@ -10,14 +10,18 @@
  *   probe.crash     raises SIGSEGV
  *   probe.logs      logs one line at every level, then answers
  *   probe.slow      sleeps $PROBE_SLEEP_MS (default 300) ms, then answers
- * The init hook counts its calls; report shows the count.  The shutdown
- * hook appends "shutdown" to the file $PROBE_SHUTDOWN_FILE names.
+ *   probe.chaos     the event names what to do: "segv", "abort", "exit"
+ *                   (exit(3)) or anything else (answers "ok")
+ * The init hook counts its calls (report shows the count) and appends
+ * "init" to $PROBE_INIT_FILE; the shutdown hook appends "shutdown" to
+ * $PROBE_SHUTDOWN_FILE (when those are set).
  */
 #include <lambda/lambda.h>
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int report(lambda_invocation *inv);
@@ -27,12 +31,24 @@ int twice(lambda_invocation *inv);
 int crash(lambda_invocation *inv);
 int logs(lambda_invocation *inv);
 int slow(lambda_invocation *inv);
+int chaos(lambda_invocation *inv);
 
 static int init_calls;
+
+static void append_line(const char *env, const char *line)
+{
+    const char *path = getenv(env);
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f) {
+        fputs(line, f);
+        fclose(f);
+    }
+}
 
 static int probe_init(lambda_init *ctx)
 {
     init_calls++;
+    append_line("PROBE_INIT_FILE", "init\n");
     lambda_log(NULL, LAMBDA_LOG_INFO, "probe init");
     return LAMBDA_OK;
 }
@@ -110,14 +126,21 @@ int slow(lambda_invocation *inv)
     return lambda_respond(inv, "\"slept\"", 7, NULL);
 }
 
+int chaos(lambda_invocation *inv)
+{
+    const char *what = lambda_event(inv, NULL);
+    if (strcmp(what, "segv") == 0)
+        raise(SIGSEGV);
+    else if (strcmp(what, "abort") == 0)
+        abort();
+    else if (strcmp(what, "exit") == 0)
+        exit(3);
+    return lambda_respond(inv, "ok", 2, "text/plain");
+}
+
 static void probe_shutdown(void)
 {
-    const char *path = getenv("PROBE_SHUTDOWN_FILE");
-    FILE *f = path ? fopen(path, "a") : NULL;
-    if (f) {
-        fputs("shutdown\n", f);
-        fclose(f);
-    }
+    append_line("PROBE_SHUTDOWN_FILE", "shutdown\n");
 }
 
 LAMBDA_PLUGIN("probe", "1.0", 0, probe_init, probe_shutdown);

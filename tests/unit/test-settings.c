@@ -71,19 +71,21 @@ START_TEST(defaults)
     ck_assert(s.api_retry_delay > 0.09 && s.api_retry_delay < 0.11);
     ck_assert_int_eq(s.log_level, 2);
     ck_assert_int_eq(s.log_format, 0);
+    ck_assert_int_eq(s.supervisor, 1);
 }
 END_TEST
 
 START_TEST(precedence)
 {
     write_ini("; comment\n[runtime]\nhandler = ini.handler\ntask_root = /ini\nruntime_api = ini:1\n"
-              "api_retries = 9\napi_retry_delay = 250ms\n[log]\nlevel = warn\nformat = JSON\n");
+              "api_retries = 9\napi_retry_delay = 250ms\nsupervisor = off\n[log]\nlevel = warn\nformat = JSON\n");
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, "ini.handler");
     ck_assert_str_eq(s.task_root, "/ini");
     ck_assert_str_eq(s.runtime_api, "ini:1");
     ck_assert_int_eq(s.api_retries, 9);
     ck_assert(s.api_retry_delay > 0.249 && s.api_retry_delay < 0.251);
+    ck_assert_int_eq(s.supervisor, 0);
     ck_assert_int_eq(s.log_level, 3);
     ck_assert_int_eq(s.log_format, 1);
     ck_assert_str_eq(s.config_path, ini);
@@ -134,6 +136,7 @@ START_TEST(validation)
     refused("[runtime]\n\napi_retries = lots\n", ":3: bad value 'lots' for api_retries: expected an integer from 1 to 100");
     refused("[runtime]\napi_retries = 0\n", ":2: bad value '0'");
     refused("[runtime]\napi_retry_delay = 11s\n", ":2: bad value '11s' for api_retry_delay");
+    refused("[runtime]\nsupervisor = maybe\n", ":2: bad value 'maybe' for supervisor: expected true or false");
     refused("[log]\nlevel = LOUD\n", ":2: bad value 'LOUD' for level: expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL");
     refused("[log]\nformat = xml\n", ":2: bad value 'xml' for format: expected one of Text, JSON");
     refused("[runtim]\nhandler = a.b\n", "unknown section [runtim]; known sections: [runtime], [log], [emulator], [function NAME]");

@@ -1,0 +1,12 @@
+/*
+ * crash.h -- in a worker process: on a fatal signal (SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGABRT), write a symbolised backtrace of the crashing
+ * thread to a file the supervisor reads, then die of the same signal.
+ */
+#ifndef BOOTSTRAP_CRASH_H
+#define BOOTSTRAP_CRASH_H
+
+/* Install the handlers; backtraces go to fd (a memfd the supervisor owns). */
+void crash_handlers_install(int fd);
+
+#endif
