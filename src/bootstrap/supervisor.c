@@ -9,12 +9,14 @@
 #include "slot.h"
 #include "worker.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,13 +25,16 @@
 #define INIT_CRASH_LIMIT 4
 #define INIT_CRASH_PAUSE_MS 100
 
-static void describe(int wstatus, char *buf, size_t n)
+/* How the worker ended, worded as Lambda words it ("signal: segmentation
+ * fault", "exit status 3"); *signo is the signal (0 for an exit). */
+static void describe(int wstatus, char *buf, size_t n, int *signo)
 {
+    *signo = 0;
     if (WIFSIGNALED(wstatus)) {
-        int sig = WTERMSIG(wstatus);
-        const char *name = sigabbrev_np(sig);
-        snprintf(buf, n, "signal: %s (SIG%s)%s", strsignal(sig), name ? name : "?",
-                 WCOREDUMP(wstatus) ? ", core dumped" : "");
+        *signo = WTERMSIG(wstatus);
+        snprintf(buf, n, "signal: %s%s", strsignal(*signo),
+                 WCOREDUMP(wstatus) ? " (core dumped)" : "");
+        buf[8] = (char)tolower((unsigned char)buf[8]);
     } else {
         snprintf(buf, n, "exit status %d", WEXITSTATUS(wstatus));
     }
@@ -74,13 +79,15 @@ static void pause_ms(long ms)
 
 /* Post the error for the invocation the worker died in. */
 static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const char *handler,
-                                   const char *how, char **frames)
+                                   const char *how, int signo, char **frames)
 {
     char msg[1024], path[SLOT_ID_MAX + 64];
+    const char *abbrev = signo ? sigabbrev_np(signo) : NULL;
     snprintf(msg, sizeof msg,
-             "RequestId: %s Error: Runtime exited with error: %s (handler %s; bootstrap "
+             "RequestId: %s Error: Runtime exited with error: %s (%s%s%shandler %s; bootstrap "
              "starts a new worker for the next invocation)",
-             slot->request_id, how, handler ? handler : "?");
+             slot->request_id, how, abbrev ? "SIG" : "", abbrev ? abbrev : "", abbrev ? " in " : "",
+             handler ? handler : "?");
     lr_log(slot->request_id, LAMBDA_LOG_ERROR, "%s", msg);
     size_t len;
     char *body = error_json("Runtime.ExitError", msg, (const char *const *)frames, &len);
@@ -105,8 +112,13 @@ static pid_t spawn(const settings *s, worker_slot *slot, int bt_fd)
     /* empty the backtrace file; the offset is shared with the worker */
     if (ftruncate(bt_fd, 0) != 0 || lseek(bt_fd, 0, SEEK_SET) != 0)
         return -1;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        /* a worker never outlives its supervisor (e.g. one killed by
+         * SIGKILL after a timeout): it would keep taking invocations */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
         crash_handlers_install(bt_fd);
         fflush(NULL);
         _exit(worker_run(s, slot));
@@ -142,6 +154,7 @@ int supervise(const settings *s)
     }
     rapi *api = NULL; /* the supervisor's own client, made when first needed */
     char err[1024], how[160];
+    int signo;
     int init_crashes = 0, status = 1;
     long pause = INIT_CRASH_PAUSE_MS;
     for (;;) {
@@ -159,7 +172,7 @@ int supervise(const settings *s)
             status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
             break;
         }
-        describe(wstatus, how, sizeof how);
+        describe(wstatus, how, sizeof how, &signo);
         char *bt_text, **frames = read_backtrace(bt_fd, &bt_text);
         if (!api && !(api = rapi_new(s->runtime_api, s->api_retries, s->api_retry_delay, err, sizeof err))) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
@@ -189,7 +202,7 @@ int supervise(const settings *s)
             init_crashes = 0;
             pause = INIT_CRASH_PAUSE_MS;
             if (state == SLOT_BUSY)
-                answer_for_dead_worker(api, slot, s->handler, how, frames);
+                answer_for_dead_worker(api, slot, s->handler, how, signo, frames);
             else
                 lr_log(NULL, LAMBDA_LOG_WARN, "worker died between invocations (%s); starting a new one", how);
         }

@@ -21,8 +21,8 @@ check "answers vs errors" [ "$(for k in 1 2 3 4 5 6; do kind $k; done | tr '\n' 
 check "errors are Runtime.ExitError" \
     [ "$(for k in 2 4 5; do post_header $k Lambda-Runtime-Function-Error-Type; done | sort -u)" = Runtime.ExitError ]
 # ASan's own SEGV handler may win the race for SIGSEGV (it then exits 1)
-check "SIGSEGV named" sh -c "jq -r .errorMessage '$T/rec/post-2.body' | grep -qE 'RequestId: b Error: Runtime exited with error: (signal: .*SIGSEGV|exit status 1)'"
-check "SIGABRT named" sh -c "jq -r .errorMessage '$T/rec/post-4.body' | grep -q 'RequestId: d Error: Runtime exited with error: signal: .*(SIGABRT)'"
+check "SIGSEGV named" sh -c "jq -r .errorMessage '$T/rec/post-2.body' | grep -qE 'RequestId: b Error: Runtime exited with error: (signal: segmentation fault \(SIGSEGV in handler probe.chaos|exit status 1)'"
+check "SIGABRT named" sh -c "jq -r .errorMessage '$T/rec/post-4.body' | grep -q 'RequestId: d Error: Runtime exited with error: signal: aborted (SIGABRT in handler probe.chaos'"
 check "exit status named" sh -c "jq -r .errorMessage '$T/rec/post-5.body' | grep -q 'RequestId: e Error: Runtime exited with error: exit status 3'"
 check "backtrace of the crashing thread" sh -c "jq -r '.stackTrace[]' '$T/rec/post-4.body' | grep -q 'libc.so.6(abort+' && jq -r '.stackTrace[]' '$T/rec/post-4.body' | grep -q 'probe.so('"
 check "invocation id echoed on the supervisor's post" [ "$(post_header 2 Lambda-Runtime-Invocation-Id)" = nb ]
