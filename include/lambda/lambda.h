@@ -177,6 +177,15 @@ typedef enum lambda_log_level {
 LAMBDA_EXPORT void lambda_log(const lambda_invocation *inv, lambda_log_level level,
                               const char *fmt, ...) LAMBDA_PRINTF(3, 4);
 
+/* lambda_log() with extra fields: in JSON format (AWS_LAMBDA_LOG_FORMAT=JSON)
+ * the members of the object `fields` join timestamp, level, requestId and
+ * message in the line (members with those four names are ignored); in Text
+ * format they follow the message as one JSON object.  Consumes the caller's
+ * reference to fields (which may be NULL). */
+LAMBDA_EXPORT void lambda_log_fields(const lambda_invocation *inv, lambda_log_level level,
+                                     json_object *fields, const char *fmt, ...)
+    LAMBDA_PRINTF(4, 5);
+
 /* The runtime's version string, e.g. "0.1.0". */
 LAMBDA_EXPORT const char *lambda_runtime_version(void);
 

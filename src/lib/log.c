@@ -40,10 +40,20 @@ static void write_all(const char *buf, size_t len)
     }
 }
 
-static void emit(const char *request_id, lambda_log_level level, const char *msg)
+static int reserved(const char *key)
+{
+    return !strcmp(key, "timestamp") || !strcmp(key, "level") || !strcmp(key, "requestId") ||
+           !strcmp(key, "message");
+}
+
+/* One line; fields (may be NULL) is an object of extra members. */
+static void emit(const char *request_id, lambda_log_level level, const char *msg,
+                 json_object *fields)
 {
     if (level < min_level || level > LAMBDA_LOG_FATAL)
         return;
+    if (fields && !json_object_is_type(fields, json_type_object))
+        fields = NULL;
     char stamp[32];
     clock_iso8601_ms(clock_epoch_ms(), stamp, sizeof stamp);
     if (log_format == LR_LOG_JSON) {
@@ -55,6 +65,12 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
         if (request_id)
             json_object_object_add(o, "requestId", json_object_new_string(request_id));
         json_object_object_add(o, "message", json_object_new_string(msg));
+        if (fields) {
+            json_object_object_foreach(fields, key, value) {
+                if (!reserved(key))
+                    json_object_object_add(o, key, json_object_get(value));
+            }
+        }
         size_t n;
         const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
         char *line = malloc(n + 1);
@@ -68,16 +84,19 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
         return;
     }
     char *line = NULL;
-    int n = asprintf(&line, "%s\t%s\t%s\t%s\n", stamp, request_id ? request_id : "-",
-                     lr_log_level_names[level], msg);
+    const char *extra = fields && json_object_object_length(fields) > 0
+        ? json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN) : NULL;
+    int n = asprintf(&line, "%s\t%s\t%s\t%s%s%s\n", stamp, request_id ? request_id : "-",
+                     lr_log_level_names[level], msg, extra ? " " : "", extra ? extra : "");
     if (n > 0)
         write_all(line, (size_t)n);
     free(line);
 }
 
-static void vlog(const char *request_id, lambda_log_level level, const char *fmt, va_list ap)
+static void vlog(const char *request_id, lambda_log_level level, json_object *fields,
+                 const char *fmt, va_list ap)
 {
-    if (level < min_level)
+    if (level < min_level || !fmt)
         return;
     char small[512];
     va_list copy;
@@ -87,14 +106,14 @@ static void vlog(const char *request_id, lambda_log_level level, const char *fmt
     if (n < 0)
         return;
     if ((size_t)n < sizeof small) {
-        emit(request_id, level, small);
+        emit(request_id, level, small, fields);
         return;
     }
     char *big = malloc((size_t)n + 1);
     if (!big)
         return;
     vsnprintf(big, (size_t)n + 1, fmt, ap);
-    emit(request_id, level, big);
+    emit(request_id, level, big, fields);
     free(big);
 }
 
@@ -102,14 +121,24 @@ void lambda_log(const lambda_invocation *inv, lambda_log_level level, const char
 {
     va_list ap;
     va_start(ap, fmt);
-    vlog(inv ? inv->request_id : NULL, level, fmt, ap);
+    vlog(inv ? inv->request_id : NULL, level, NULL, fmt, ap);
     va_end(ap);
+}
+
+void lambda_log_fields(const lambda_invocation *inv, lambda_log_level level,
+                       json_object *fields, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(inv ? inv->request_id : NULL, level, fields, fmt, ap);
+    va_end(ap);
+    json_object_put(fields);
 }
 
 void lr_log(const char *request_id, lambda_log_level level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vlog(request_id, level, fmt, ap);
+    vlog(request_id, level, NULL, fmt, ap);
     va_end(ap);
 }

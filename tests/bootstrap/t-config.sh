@@ -46,6 +46,8 @@ _HANDLER=probe.logs run
 check "_HANDLER beats the INI file" [ "$(post_body 1)" = "{}" ]
 check "JSON log lines at WARN and above only" \
     [ "$(grep '"message":"probe line' "$T/stderr" | jq -r .level | tr '\n' ' ')" = "WARN ERROR FATAL " ]
+check "extra fields join the JSON line; reserved names ignored" \
+    [ "$(grep '"message":"probe fields 1"' "$T/stderr" | jq -c '[.orderId, .level, .requestId]')" = '[42,"WARN","req-1"]' ]
 check "JSON log lines carry the request id" [ "$(grep '"message":"probe line' "$T/stderr" | jq -r .requestId | sort -u)" = req-1 ]
 _HANDLER=probe.logs run echo.handler
 check "the argument beats _HANDLER" [ "$(post_body 1)|$(grep -c 'probe line' "$T/stderr")" = "{}|0" ]
@@ -53,6 +55,8 @@ AWS_LAMBDA_LOG_LEVEL=TRACE AWS_LAMBDA_LOG_FORMAT=Text run probe.logs
 check "AWS_LAMBDA_LOG_LEVEL/FORMAT beat the INI file" [ "$(grep -c 'probe line' "$T/stderr")" = 6 ]
 check "Text lines: timestamp, request id, level, message" \
     grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z${TAB}req-1${TAB}DEBUG${TAB}probe line at level 1\$" "$T/stderr"
+check "Text lines: extra fields follow the message as JSON" \
+    grep -qE "${TAB}WARN${TAB}probe fields 1 \\{\"orderId\":42,\"level\":\"ignored\"\\}\$" "$T/stderr"
 AWS_LAMBDA_LOG_LEVEL=verbose run probe.logs
 check "bad AWS_LAMBDA_LOG_LEVEL: exit 2" [ "$(status)" = "exit 2" ]
 check "bad AWS_LAMBDA_LOG_LEVEL named" stderr_has "environment variable AWS_LAMBDA_LOG_LEVEL: bad value 'verbose'"

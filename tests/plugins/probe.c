@@ -8,7 +8,8 @@
  *   probe.twice     answers, then tries again (refused) and answers the
  *                   refusal's return code in the log
  *   probe.crash     raises SIGSEGV
- *   probe.logs      logs one line at every level, then answers
+ *   probe.logs      logs one line at every level and one with extra fields
+ *                   (lambda_log_fields), then answers
  *   probe.slow      sleeps $PROBE_SLEEP_MS (default 300) ms, then answers
  *   probe.chaos     the event names what to do: "segv", "abort", "exit"
  *                   (exit(3)) or anything else (answers "ok")
@@ -113,6 +114,10 @@ int logs(lambda_invocation *inv)
 {
     for (int l = LAMBDA_LOG_TRACE; l <= LAMBDA_LOG_FATAL; l++)
         lambda_log(inv, (lambda_log_level)l, "probe line at level %d", l);
+    json_object *fields = json_object_new_object();
+    json_object_object_add(fields, "orderId", json_object_new_int(42));
+    json_object_object_add(fields, "level", json_object_new_string("ignored"));
+    lambda_log_fields(inv, LAMBDA_LOG_WARN, fields, "probe fields %d", 1);
     return lambda_respond(inv, "{}", 2, NULL);
 }
 
