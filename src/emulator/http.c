@@ -76,6 +76,12 @@ static int parse_addr(const char *addr, struct sockaddr_in *sa, char *err, size_
     return 0;
 }
 
+int http_check_addr(const char *addr, char *err, size_t errlen)
+{
+    struct sockaddr_in sa;
+    return parse_addr(addr, &sa, err, errlen);
+}
+
 struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
                               void *cls, MHD_RequestCompletedCallback done,
                               unsigned *port, char *err, size_t errlen)
@@ -90,7 +96,6 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, done, cls,
         MHD_OPTION_END);
     if (!d) {

@@ -13,6 +13,8 @@ enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status,
 /* Queue a JSON error {"errorMessage":..., "errorType":...}. */
 enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status,
                                  const char *type, const char *message);
+/* 0 if addr is a valid "HOST:PORT" for http_start(), else -1 with err. */
+int http_check_addr(const char *addr, char *err, size_t errlen);
 /* Start a loopback or public server with thread-per-connection, so handlers
  * may block while they wait for an invocation.  addr: "HOST:PORT" (port 0 =
  * any); the bound port in *port. */

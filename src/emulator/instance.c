@@ -130,7 +130,7 @@ static int build_env(instance *inst, strv *out)
         {"AWS_LAMBDA_LOG_GROUP_NAME", group},
         {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
         {"AWS_LAMBDA_INITIALIZATION_TYPE", init_type},
-        {"AWS_LAMBDA_LOG_FORMAT", s->log_format == LOGFMT_JSON ? "JSON" : "Text"},
+        {"AWS_LAMBDA_LOG_FORMAT", s->log_format < 0 ? NULL : s->log_format == LOGFMT_JSON ? "JSON" : "Text"},
         {"AWS_LAMBDA_LOG_LEVEL", s->log_level >= 0 ? settings_log_levels[s->log_level] : NULL},
         {"AWS_LAMBDA_MAX_CONCURRENCY", s->max_concurrency > 0 ? conc : NULL},
         {"LAMBDA_RUNTIME_CONFIG", st->config_path},

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "emulator.h"
+#include "http.h"
 
 int main(int argc, char **argv)
 {
@@ -21,6 +22,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "lambda-emulator: %s\n", err);
         settings_free(&st);
         return rc > 0 ? 0 : 2;
+    }
+    if (http_check_addr(st.listen, err, sizeof err) < 0) {
+        fprintf(stderr, "lambda-emulator: %s\n", err);
+        settings_free(&st);
+        return 2;
     }
     struct stat sb;
     if (stat(st.task_root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {

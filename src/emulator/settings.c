@@ -207,7 +207,7 @@ static int set_defaults(emu_settings *st)
     d->max_concurrency = 0;
     d->queue = 100;
     d->init = INIT_ON_DEMAND;
-    d->log_format = LOGFMT_TEXT;
+    d->log_format = -1; /* unset: AWS_LAMBDA_LOG_FORMAT is not set, [log] applies */
     return 0;
 }
 
@@ -228,7 +228,8 @@ static void usage(FILE *out)
         "      --timeout SECONDS    function timeout (default 3)\n"
         "      --memory-size MB     function memory size (default 128)\n"
         "      --init MODE          on-demand (default) or eager\n"
-        "      --log-format FORMAT  Text (default) or JSON\n"
+        "      --log-format FORMAT  Text or JSON: sets AWS_LAMBDA_LOG_FORMAT, and the format\n"
+        "                           of START/END/REPORT (default Text, variable unset)\n"
         "  -h, --help               show this help and exit\n"
         "  -V, --version            show the version and exit\n"
         "\n"

@@ -29,7 +29,7 @@ typedef struct fn_settings {
     long max_concurrency;  /* AWS_LAMBDA_MAX_CONCURRENCY per instance; 0 = unset */
     long queue;            /* invocations waiting beyond the busy instances */
     int init;              /* INIT_* */
-    int log_format;        /* LOGFMT_* */
+    int log_format;        /* LOGFMT_*; -1 = unset (Text lines, variable not set) */
     int log_level;         /* index into settings_log_levels; -1 = unset */
     env_var *env;          /* env.NAME = VALUE */
 } fn_settings;
