@@ -59,6 +59,9 @@ static void maybe_spawn(function *fn)
         inst->out_fd = inst->err_fd = -1;
         inst->spawn_ns = clock_mono_ns();
         inst->init_deadline_ns = inst->spawn_ns + (int64_t)(fn->s->init_timeout * 1e9);
+        /* Like provisioned concurrency: an eager init is not reported (nor
+         * billed) with the first invocation. */
+        inst->init_reported = eager && fn->queued <= free_slots;
         inst->next = fn->instances;
         fn->instances = inst;
         fn->n_instances++;

@@ -42,6 +42,10 @@ check '"AWS_LAMBDA_LOG_FORMAT" not in j["env"] and "AWS_LAMBDA_MAX_CONCURRENCY" 
 ctx=$(curl -s "$url/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afunction/invocations?Qualifier=live" -d '{"action":"context"}')
 check 'j["headers"]["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:123456789012:function:function:live"'
 
+# Tenant id passes through.
+ctx=$(curl -s -H 'X-Amz-Tenant-Id: tenant-7' "$(invoke_url)" -d '{"action":"context"}')
+check 'j["headers"]["Lambda-Runtime-Aws-Tenant-Id"] == "tenant-7"'
+
 # Keep-alive: two invocations over one connection.
 out=$(curl -s -v "$(invoke_url)" -d '{"a":1}' --next "$(invoke_url)" -d '{"a":2}' 2>&1)
 echo "$out" | grep -q 'Re-using existing connection' || fail "the Invoke API closed a keep-alive connection"
@@ -49,8 +53,22 @@ echo "$out" | grep -q '{"a":2}' || fail "second keep-alive invocation lost"
 
 # START/END/REPORT for each, and the runtime's own output passed through.
 wait_for 'runtime.py: init, handler my_module.my_handler' "$emu_out"
-[ "$(grep -c '^START RequestId: .* Version: \$LATEST$' "$emu_out")" -ge 5 ] || { cat "$emu_out"; fail "START lines missing"; }
+[ "$(grep -c '^START RequestId: .* Version: \$LATEST$' "$emu_out")" -ge 6 ] || { cat "$emu_out"; fail "START lines missing"; }
 [ "$(grep -c '^END RequestId: ' "$emu_out")" -ge 5 ] || fail "END lines missing"
 [ "$(grep -c 'Init Duration' "$emu_out")" = 1 ] || fail "Init Duration must appear once (first invoke of the one instance)"
+stop_emulator
+
+# init = eager: the pool starts before any invocation, and that init is not
+# reported with the first invocation (like provisioned concurrency).
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
+  --init eager --concurrency 2
+wait_for 'runtime.py: init' "$emu_out"
+for _ in $(seq 1 100); do [ "$(grep -c 'runtime.py: init' "$emu_out")" = 2 ] && break; sleep 0.05; done
+[ "$(grep -c 'runtime.py: init' "$emu_out")" = 2 ] || fail "init = eager: expected 2 instances before any invoke"
+grep -q '^START' "$emu_out" && fail "init = eager: an invocation ran before any invoke"
+ctx=$(curl -s "$(invoke_url)" -d '{"action":"context"}')
+check 'j["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"'
+wait_for '^REPORT' "$emu_out"
+grep -q 'Init Duration' "$emu_out" && fail "init = eager: Init Duration reported"
 stop_emulator
 echo "PASS: basic"
