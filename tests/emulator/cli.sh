@@ -37,6 +37,14 @@ expect_error 2 "$cfg:2: unknown section \[emulatorr\]" --config "$cfg"
 expect_error 2 "cannot open configuration file" --config "$work/missing.ini"
 LAMBDA_RUNTIME_CONFIG=$cfg expect_error 2 "$cfg:2: unknown section" --task-root "$task_root"
 
+# Every key the shipped file documents, uncommented, is accepted.
+sed 's/^;\([A-Za-z_.]* = \)/\1/; s/^;\[function NAME\]/[function NAME]/' \
+  "$top_srcdir/etc/lambda-runtime.ini" >"$work/all.ini"
+grep -q '^\[function NAME\]' "$work/all.ini" || fail "etc/lambda-runtime.ini documents no [function NAME]"
+start_emulator --config "$work/all.ini" --task-root "$task_root" --runtime "$script_runtime"
+grep -q 'function NAME (handler lambda_function.handler' "$emu_err" || fail "shipped file: $(cat "$emu_err")"
+stop_emulator
+
 # A port in use.
 start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime"
 expect_error 1 "cannot listen on 127.0.0.1:$port" --config /dev/null --task-root "$task_root" --listen "127.0.0.1:$port"
