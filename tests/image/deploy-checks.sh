@@ -142,7 +142,8 @@ t_create_repo() {
 }
 
 # Login with the ECR token from moto, push with podman, then with docker
-# (detected: the podman service answers the docker CLI).
+# (detected: the podman service answers the docker CLI); then a push by
+# repository name, resolved through moto's ECR.
 t_login_push() {
     local out
     out=$(aws_env "$DEPLOY/login" "${MOTO_ARGS[@]}" --registry "$REG" --tool podman --insecure 2>&1) || { echo "$out"; return 1; }
@@ -154,7 +155,13 @@ t_login_push() {
         out=$("$DEPLOY/push" --image "$IMAGE" --repository-uri "$REG/lambda-c-runtime" --tag t2 2>&1) || { echo "$out"; return 1; }
         expect "with docker" "$out" || return 1
     fi
-    curl -sf "http://$REG/v2/lambda-c-runtime/tags/list"
+    curl -sf "http://$REG/v2/lambda-c-runtime/tags/list" || return 1
+    # --repository NAME resolves the URI through ECR (moto); moto's registry
+    # host does not exist, so the push itself must fail with a remedy.
+    expect_failure "push $ECR_URI:t3 failed" \
+        aws_env "$DEPLOY/push" "${MOTO_ARGS[@]}" --image "$IMAGE" --repository lambda-c-runtime \
+        --tag t3 --tool podman
+    podman rmi "$ECR_URI:t3" >/dev/null 2>&1 || true
 }
 
 # Pull the pushed image into a second, empty storage (another machine, in
