@@ -120,6 +120,7 @@ typedef struct emu {
     pthread_cond_t wd_cv;     /* work for the manager (CLOCK_MONOTONIC) */
     pthread_t manager;
     int stop_manager;
+    int64_t wd_next;          /* when the manager wakes up next (monotonic ns) */
     int shutdown;
     unsigned port;            /* the Invoke API's port */
     unsigned next_instance_id;

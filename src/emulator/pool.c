@@ -153,7 +153,8 @@ invocation *pool_next(instance *inst)
     }
     inv_ref(inv); /* the /next connection's */
     report_invocation_start(inv);
-    pthread_cond_signal(&e->wd_cv);
+    if (inv->deadline_ns < e->wd_next)
+        pthread_cond_signal(&e->wd_cv); /* wake the manager only if it sleeps too long */
     pthread_mutex_unlock(&e->lock);
     return inv;
 }
@@ -442,6 +443,7 @@ static void *manager_main(void *arg)
         start_pending(e);
         int64_t now = clock_mono_ns();
         int64_t next = check_deadlines(e, now);
+        e->wd_next = next;
         struct timespec ts = {next / 1000000000, next % 1000000000};
         pthread_cond_timedwait(&e->wd_cv, &e->lock, &ts);
     }
