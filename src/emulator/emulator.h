@@ -95,6 +95,7 @@ typedef struct instance {
     char recent[16][40];      /* request ids recently finished here */
     unsigned recent_i;
     long hwm_kb;              /* last measured peak RSS of the process tree */
+    int64_t hwm_at_ns;        /* when (writer thread only) */
     struct instance *next;
 } instance;
 
