@@ -27,10 +27,10 @@ fail() {
 # named after the check; PASS when it returns 0.  Returns its status.
 check() {
     local name=$1; shift
-    local log
+    local log t0=$SECONDS
     log="$LCR_LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_' | cut -c1-80).log"
-    if "$@" >"$log" 2>&1; then pass "$name"; return 0; fi
-    fail "$name" "$log"
+    if "$@" >"$log" 2>&1; then pass "$name ($((SECONDS - t0)) s)"; return 0; fi
+    fail "$name ($((SECONDS - t0)) s)" "$log"
     return 1
 }
 
