@@ -124,6 +124,7 @@ typedef struct emu {
     int64_t wd_next;          /* when the manager wakes up next (monotonic ns) */
     int shutdown;
     unsigned port;            /* the Invoke API's port */
+    long calls;               /* Invoke API requests not yet completed */
     unsigned next_instance_id;
     function *functions;
     struct MHD_Daemon *invoke_api;

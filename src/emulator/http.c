@@ -91,7 +91,7 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
         return NULL;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-        MHD_USE_ERROR_LOG,
+        MHD_USE_ERROR_LOG | MHD_USE_ITC,
         0, NULL, NULL, handler, cls,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,

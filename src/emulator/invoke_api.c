@@ -45,11 +45,12 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     iconn *ic = *con_cls;
     if (!ic)
         return;
-    if (ic->inv) {
-        pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(&e->lock);
+    if (ic->inv)
         inv_unref(ic->inv);
-        pthread_mutex_unlock(&e->lock);
-    }
+    if (--e->calls == 0 && e->shutdown)
+        pthread_cond_broadcast(&e->idle_cv);
+    pthread_mutex_unlock(&e->lock);
     lr_buf_free(&ic->body);
     lr_buf_free(&ic->out);
     free(ic);
@@ -301,6 +302,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return MHD_NO;
         *con_cls = ic;
         ic->e = e;
+        pthread_mutex_lock(&e->lock);
+        e->calls++;
+        pthread_mutex_unlock(&e->lock);
         ic->api = parse_path(url, ic->name, sizeof ic->name);
         if (ic->api == API_NONE || strcmp(method, "POST") != 0) {
             ic->refused = 1;

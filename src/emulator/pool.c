@@ -548,8 +548,26 @@ void emu_stop(emu *e)
     pthread_cond_signal(&e->wd_cv);
     pthread_mutex_unlock(&e->lock);
     pthread_join(e->manager, NULL);
+    /* Every caller has its answer now: let the answers go out before the
+     * connections close (at most 2 s). */
+    MHD_socket listener = e->invoke_api ? MHD_quiesce_daemon(e->invoke_api) : MHD_INVALID_SOCKET;
+    pthread_mutex_lock(&e->lock);
+    int64_t give_up = clock_mono_ns() + 2000 * 1000000LL;
+    while (e->calls > 0 && clock_mono_ns() < give_up) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
+    }
+    pthread_mutex_unlock(&e->lock);
     if (e->invoke_api)
         MHD_stop_daemon(e->invoke_api);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     e->invoke_api = NULL;
     report_stop_writer();
     for (function *fn = e->functions, *next; fn; fn = next) {

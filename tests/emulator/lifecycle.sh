@@ -83,4 +83,23 @@ body=$(curl -s --max-time 10 "$(invoke_url initsleep)" -d '{}')
 # The healthy function never noticed.
 [ "$(curl -s "$(invoke_url fast)" -d '{"end":1}')" = '{"end":1}' ] || fail "fast function broken at the end"
 stop_emulator
+
+# SIGTERM with invocations running and queued: every caller gets an answer
+# (the runtime's exit, or the shutdown), and the emulator exits 0 promptly.
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
+  --concurrency 2 --timeout 30
+pids=""
+for i in 1 2 3 4; do
+  curl -s "$(invoke_url)" -d '{"action":"sleep","seconds":20}' >"$work/inflight$i" & pids="$pids $!"
+done
+for _ in $(seq 1 200); do [ "$(grep -c '^START' "$emu_out")" = 2 ] && break; sleep 0.05; done
+start=$(date +%s%N)
+stop_emulator
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $ms -lt 3000 ] || fail "shutdown with invocations in flight took $ms ms"
+wait $pids
+for i in 1 2 3 4; do
+  body=$(cat "$work/inflight$i")
+  [ "$(jget "$body" 'j["errorType"]')" = Runtime.ExitError ] || fail "in-flight caller $i at shutdown got '$body'"
+done
 echo "PASS: lifecycle"
