@@ -45,7 +45,7 @@ int lambda_respond_json(lambda_invocation *inv, json_object *obj)
         return LAMBDA_ERR;
     }
     size_t len;
-    const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+    const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     int rc = inv->ops->respond(inv->host, inv, text, len, DEFAULT_CONTENT_TYPE);
     json_object_put(obj);
     return rc;
