@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <uuid/uuid.h>
 
 #include "emulator.h"
@@ -36,14 +37,15 @@ invocation *inv_new(function *fn, enum inv_kind kind)
     uuid_t u;
     uuid_generate_random(u);
     uuid_unparse_lower(u, inv->id);
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, inv->nonce);
-    /* X-Ray: Root=1-<epoch seconds, 8 hex>-<96 random bits>;Parent=<64 bits> */
-    unsigned char r[20];
-    uuid_generate_random(u);
-    memcpy(r, u, 16);
-    uuid_generate_random(u);
-    memcpy(r + 16, u, 4);
+    /* The invocation nonce (a v4 UUID) and the X-Ray ids from one read:
+     * Root=1-<epoch seconds, 8 hex>-<96 random bits>;Parent=<64 bits> */
+    unsigned char r[36];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        for (size_t i = 0; i < sizeof r; i++) /* not expected; ids stay unique by uuid */
+            r[i] = (unsigned char)(u[i % 16] ^ (i * 131));
+    r[22] = (unsigned char)((r[22] & 0x0f) | 0x40);
+    r[24] = (unsigned char)((r[24] & 0x3f) | 0x80);
+    uuid_unparse_lower(r + 16, inv->nonce);
     char root[25], parent[17];
     hex(root, r, 12);
     hex(parent, r + 12, 8);

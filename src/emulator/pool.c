@@ -95,7 +95,12 @@ int pool_submit(invocation *inv)
     fn->q_tail = inv;
     fn->queued++;
     maybe_spawn(fn);
-    pthread_cond_broadcast(&fn->work_cv);
+    /* With one invocation per instance every waiting poll can take it: wake
+     * one (a woken poll that cannot take it passes the wake-up on). */
+    if (fn->s->max_concurrency > 0)
+        pthread_cond_broadcast(&fn->work_cv);
+    else
+        pthread_cond_signal(&fn->work_cv);
     pthread_mutex_unlock(&e->lock);
     return 0;
 }
@@ -129,6 +134,8 @@ invocation *pool_next(instance *inst)
         pthread_cond_wait(&fn->work_cv, &e->lock);
     inst->polls--;
     if (e->shutdown || inst->dead || inst->killed) {
+        if (fn->queued > 0)
+            pthread_cond_signal(&fn->work_cv); /* the wake-up was not ours */
         pthread_mutex_unlock(&e->lock);
         return NULL;
     }
