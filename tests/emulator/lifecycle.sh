@@ -79,6 +79,9 @@ jget "$body" 'j["errorMessage"]' | grep -q 'exit status 3$' || fail "init crash 
 # A runtime that hangs in init: init_timeout applies.
 body=$(curl -s --max-time 10 "$(invoke_url initsleep)" -d '{}')
 [ "$(jget "$body" 'j["errorType"]')" = Sandbox.Timedout ] || fail "init timeout body: $body"
+jget "$body" 'j["errorMessage"]' | grep -q 'Init timed out after 0.50 seconds' || fail "init timeout message: $body"
+wait_for 'INIT_REPORT Init Duration: .*Status: timeout.*Error Type: Sandbox.Timedout' "$emu_out" \
+  || fail "no INIT_REPORT line for the init timeout"
 
 # The healthy function never noticed.
 [ "$(curl -s "$(invoke_url fast)" -d '{"end":1}')" = '{"end":1}' ] || fail "fast function broken at the end"
