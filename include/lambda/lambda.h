@@ -27,7 +27,8 @@
  *     until the handler returns.  Accessors for optional values return NULL
  *     when the value is absent.
  *   - A handler ends its invocation exactly once: lambda_respond(),
- *     lambda_respond_json() or lambda_fail().  A second attempt is refused
+ *     lambda_respond_json(), lambda_fail(), or a stream (lambda_stream_open()
+ *     and writes, ended by returning).  A second attempt is refused
  *     with LAMBDA_ERR and logged; returning without any is reported to the
  *     caller as an error of type "Runtime.NoResponse".
  *   - Functions that can fail return LAMBDA_OK (0) or LAMBDA_ERR (-1).
@@ -152,12 +153,63 @@ LAMBDA_EXPORT int lambda_respond_json(lambda_invocation *inv, json_object *obj);
 /* Answer with an error: error_type like "InvalidInput", a printf message.
  * The caller receives {"errorMessage", "errorType", "stackTrace"}.  Returns
  * LAMBDA_OK when the error was delivered, so a handler can
- * `return lambda_fail(inv, ...)` and the invocation counts as answered. */
+ * `return lambda_fail(inv, ...)` and the invocation counts as answered.
+ * After lambda_stream_open() it ends the stream with this error instead. */
 LAMBDA_EXPORT int lambda_fail(lambda_invocation *inv, const char *error_type,
                               const char *fmt, ...) LAMBDA_PRINTF(3, 4);
 
 /* Non-zero once the invocation has been answered. */
 LAMBDA_EXPORT int lambda_answered(const lambda_invocation *inv);
+
+/* ------------------------------------------------------------------------
+ * Streaming the answer (response streaming: InvokeWithResponseStream and
+ * function URLs in RESPONSE_STREAM mode)
+ * ------------------------------------------------------------------------
+ *
+ *     int sse(lambda_invocation *inv)
+ *     {
+ *         if (lambda_stream_open(inv, "text/plain") != LAMBDA_OK)
+ *             return LAMBDA_ERR;
+ *         for (int i = 0; i < 3; i++)
+ *             lambda_stream_printf(inv, "line %d\n", i);   // reaches the caller now
+ *         return LAMBDA_OK;                                  // the stream ends here
+ *     }
+ *
+ * A stream is the invocation's one answer: once it is open, lambda_respond()
+ * and lambda_respond_json() are refused.  Bytes are sent as each write
+ * returns (no buffering in the runtime, so memory stays flat however long
+ * the stream); a write blocks while the caller is slower than the handler.
+ * The stream ends when the handler returns.  lambda_fail() after the stream
+ * opened ends it with an error: the caller gets the bytes written so far,
+ * then the error (sent in the Lambda-Runtime-Function-Error-Type and
+ * -Error-Body trailers).  If the handler's process dies mid-stream, the
+ * caller gets the partial body and a Runtime.ExitError, never a hang.
+ * Streamed answers may exceed the 6 MB buffered limit (AWS: up to 200 MB). */
+
+/* Start a streamed answer with content_type (NULL: application/octet-stream).
+ * Nothing is sent to the caller before the first write.  Returns LAMBDA_ERR
+ * if the invocation was already answered or the stream could not start. */
+LAMBDA_EXPORT int lambda_stream_open(lambda_invocation *inv, const char *content_type);
+
+/* Start a streamed answer for an HTTP integration (function URL): content
+ * type application/vnd.awslambda.http-integration-response, then the prelude
+ * {"statusCode":…,"headers":{…},"cookies":[…]} and 8 NUL bytes are written;
+ * what the handler writes next is the HTTP body.  headers (an object of
+ * strings, e.g. {"Content-Type":"text/event-stream"}) and cookies (an array
+ * of Set-Cookie strings) may be NULL (left out of the prelude); the caller's
+ * references to both are consumed, even on failure. */
+LAMBDA_EXPORT int lambda_stream_open_http(lambda_invocation *inv, int status_code,
+                                          json_object *headers, json_object *cookies);
+
+/* Send len bytes to the caller now (binary safe; len 0 sends nothing).
+ * Returns LAMBDA_ERR if no stream is open (never opened, or already ended)
+ * or the Runtime API stopped taking the stream (then every later write fails
+ * too; the handler should return). */
+LAMBDA_EXPORT int lambda_stream_write(lambda_invocation *inv, const void *data, size_t len);
+
+/* lambda_stream_write() of a printf-formatted string (without its NUL). */
+LAMBDA_EXPORT int lambda_stream_printf(lambda_invocation *inv, const char *fmt, ...)
+    LAMBDA_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------------
  * Logging

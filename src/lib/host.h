@@ -27,7 +27,19 @@ typedef struct lr_host_ops {
      * header, body the error JSON document. */
     int (*fail)(void *host, lambda_invocation *inv, const char *error_type,
                 const char *body, size_t len);
+    /* Response streaming (stream.c); NULL when the host cannot stream.
+     * stream_open starts the streamed /response post, stream_write sends
+     * len > 0 bytes before it returns, stream_close ends the stream: cleanly
+     * when error_type is NULL, else with the error JSON body in the trailers.
+     * Each returns LAMBDA_OK or LAMBDA_ERR. */
+    int (*stream_open)(void *host, lambda_invocation *inv, const char *content_type);
+    int (*stream_write)(void *host, lambda_invocation *inv, const void *data, size_t len);
+    int (*stream_close)(void *host, lambda_invocation *inv, const char *error_type,
+                        const char *body, size_t len);
 } lr_host_ops;
+
+/* Where an invocation's stream is (lambda_invocation.stream). */
+enum { LR_STREAM_NONE, LR_STREAM_OPEN, LR_STREAM_BROKEN, LR_STREAM_ENDED };
 
 /* The function's static settings, read once from the environment. */
 typedef struct lr_function_info {
@@ -49,6 +61,7 @@ struct lambda_invocation {
          *tenant_id, *invocation_id;
     int64_t deadline_ms;
     int answered;
+    int stream; /* LR_STREAM_* */
 };
 
 struct lambda_init {
@@ -89,6 +102,12 @@ LR_EXPORT int lr_invocation_check(const lambda_invocation *inv, char *err, size_
  * Runtime.NoResponse error for it.  handler names the handler in that
  * message.  Returns LAMBDA_OK if an answer was (or had been) posted. */
 LR_EXPORT int lr_invocation_finish(lambda_invocation *inv, const char *handler, int rc);
+
+/* --- streaming (stream.c; library-internal) ----------------------------- */
+/* While a stream is open: end it with the error (lambda_fail), or cleanly
+ * (the handler returned).  Return LAMBDA_OK if the stream ended as asked. */
+int lr_stream_fail(lambda_invocation *inv, const char *error_type, const char *message);
+int lr_stream_end(lambda_invocation *inv);
 
 /* --- plugin init ------------------------------------------------------ */
 LR_EXPORT void lr_init_ctx_init(lambda_init *ctx);

@@ -74,6 +74,7 @@ void lr_invocation_reset(lambda_invocation *inv)
     inv->event_json = NULL;
     inv->json_parsed = 0;
     inv->answered = 0;
+    inv->stream = LR_STREAM_NONE;
     inv->event_len = 0;
     if (inv->event_cap > KEEP_EVENT_BUFFER) {
         free(inv->event);

@@ -67,7 +67,9 @@ static int post_error(lambda_invocation *inv, const char *type, const char *mess
 
 int lambda_fail(lambda_invocation *inv, const char *error_type, const char *fmt, ...)
 {
-    if (claim(inv, "lambda_fail()") != LAMBDA_OK)
+    /* an open stream ends with the error in its trailers */
+    int streaming = inv->stream == LR_STREAM_OPEN || inv->stream == LR_STREAM_BROKEN;
+    if (!streaming && claim(inv, "lambda_fail()") != LAMBDA_OK)
         return LAMBDA_ERR;
     char *msg = NULL;
     va_list ap;
@@ -75,8 +77,9 @@ int lambda_fail(lambda_invocation *inv, const char *error_type, const char *fmt,
     if (!fmt || vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    int rc = post_error(inv, error_type && *error_type ? error_type : "Error",
-                        msg ? msg : "");
+    const char *type = error_type && *error_type ? error_type : "Error";
+    int rc = streaming ? lr_stream_fail(inv, type, msg ? msg : "")
+                       : post_error(inv, type, msg ? msg : "");
     free(msg);
     return rc;
 }
@@ -88,6 +91,8 @@ int lambda_answered(const lambda_invocation *inv)
 
 int lr_invocation_finish(lambda_invocation *inv, const char *handler, int rc)
 {
+    if (inv->stream == LR_STREAM_OPEN || inv->stream == LR_STREAM_BROKEN)
+        return lr_stream_end(inv); /* returning ends the stream */
     if (inv->answered)
         return LAMBDA_OK;
     inv->answered = 1;
