@@ -36,4 +36,28 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 n=$(python3 "$top_srcdir/tests/emulator/concurrency.py" "$(invoke_url)" 20) || fail "concurrent invokes (max concurrency)"
 [ "$n" = 1 ] || fail "expected one instance, saw $n"
 stop_emulator
+
+# Overload: 100 at once against 2 instances and a queue of 10: exactly 12
+# answered 200 (each its own), the other 88 refused with 429, none lost.
+printf '[emulator]\nqueue = 10\nconcurrency = 2\ntimeout = 30\n' >"$work/ov.ini"
+start_emulator --config "$work/ov.ini" --task-root "$task_root" --runtime "$script_runtime"
+python3 - "$port" <<'PY' || fail "overload"
+import collections, http.client, json, sys, threading
+port = int(sys.argv[1])
+res, bad, lock, bar = collections.Counter(), [], threading.Lock(), threading.Barrier(100)
+def one(i):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    bar.wait()
+    c.request("POST", "/2015-03-31/functions/function/invocations",
+              json.dumps({"action": "context", "seconds": 0.3, "i": i}))
+    r = c.getresponse(); b = r.read()
+    with lock:
+        res[r.status] += 1
+        if r.status == 200 and json.loads(b)["event"]["i"] != i:
+            bad.append(i)
+ts = [threading.Thread(target=one, args=(i,)) for i in range(100)]
+[t.start() for t in ts]; [t.join() for t in ts]
+assert res == {200: 12, 429: 88} and not bad, (dict(res), bad)
+PY
+stop_emulator
 echo "PASS: concurrency"
