@@ -26,6 +26,7 @@ struct instance;
 /* Buffered limits of the Invoke API (bytes). */
 #define EMU_SYNC_LIMIT 6291456
 #define EMU_EVENT_LIMIT 1048576
+#define EMU_STREAM_LIMIT 209715200 /* a streamed response, to a streaming caller */
 #define EMU_TAIL_BYTES 4096
 
 enum inv_kind { INV_SYNC, INV_EVENT, INV_STREAM };
@@ -54,6 +55,7 @@ typedef struct invocation {
     /* The result. */
     lr_buf resp;              /* response bytes (streamed ones too) */
     size_t sent;              /* bytes already forwarded to a streaming caller */
+    size_t streamed;          /* bytes the runtime has streamed in all */
     char *content_type;
     char *err_type;           /* non-NULL: a function error; body in err */
     lr_buf err;

@@ -136,7 +136,9 @@ static void take_data(instance *inst, rconn *rc, const char *data, size_t n)
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
         if (inv->state == INV_RUNNING) {
-            if (inv->kind != INV_STREAM && inv->resp.len + n > EMU_SYNC_LIMIT)
+            size_t limit = inv->kind == INV_STREAM ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT;
+            inv->streamed += n;
+            if (inv->streamed > limit)
                 rc->too_large = 1;
             else if (lr_buf_append(&inv->resp, data, n) == 0 && inv->kind == INV_STREAM)
                 pthread_cond_broadcast(&inv->cv);
@@ -195,7 +197,7 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
             if (rc->too_large) {
                 emu_service_error(inv, "Function.ResponseSizeTooLarge",
                                   "Response payload size exceeded maximum allowed payload size (%d bytes).",
-                                  EMU_SYNC_LIMIT);
+                                  inv->kind == INV_STREAM && rc->streaming ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT);
             } else if (etype && *etype) {
                 inv_set_error(inv, etype, ebody, elen);
             } else if (!rc->streaming) {
@@ -213,6 +215,8 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
             return stale(c, 410);
         if (rc->too_large)
             return http_reply_error(c, 413, "RequestEntityTooLarge",
+                                    rc->streaming && inv->kind == INV_STREAM ?
+                                    "streamed response exceeds 209715200 bytes" :
                                     "response payload exceeds 6291456 bytes; stream it or make it smaller");
         return accepted(c);
     }

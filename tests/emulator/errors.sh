@@ -38,6 +38,15 @@ truncate -s 6291456 "$big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' "$(invoke_url)" --data-binary @"$big")
 [ "$code" = 200 ] || fail "exactly 6291456 bytes: expected 200, got $code"
 
+# A buffered response over 6291456 bytes: the runtime gets 413, the caller
+# Function.ResponseSizeTooLarge; the runtime goes on.
+body=$(curl -s -D "$h" "$(invoke_url)" -d '{"action":"big","bytes":6291457}')
+grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "too large response: no X-Amz-Function-Error"
+[ "$(jget "$body" 'j["errorType"]')" = Function.ResponseSizeTooLarge ] || fail "too large response: $body"
+wait_for 'big response answered 413' "$emu_out"
+n=$(curl -s "$(invoke_url)" -d '{"action":"big","bytes":6291456}' | wc -c)
+[ "$n" = 6291456 ] || fail "a 6291456-byte response came back as $n bytes"
+
 # DryRun: 204, nothing runs.
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Amz-Invocation-Type: DryRun' "$(invoke_url)" -d '{}')
 [ "$code" = 204 ] || fail "DryRun: expected 204, got $code"

@@ -9,7 +9,8 @@ anything else runs the invoke loop.  The event's "action" selects what one
 invocation does: echo (default: the event back), sleep (seconds), segv,
 exit (status), error, context (headers and environment as JSON),
 memory (touch N MB, then answer), stream (chunked response, optional error
-trailers), print (log lines, then answer).
+trailers), print (log lines, then answer), big (a buffered response of N
+bytes).
 """
 import base64
 import ctypes
@@ -95,6 +96,11 @@ def serve():
             for i in range(int(ev.get("lines", 3))):
                 print("line %d of %s" % (i, rid), flush=True)
             call("POST", path, json.dumps({"printed": True}), echo)
+        elif action == "big":
+            # A buffered response of "bytes" bytes; reports the status the
+            # Runtime API gave (413 past 6291456) in its log.
+            r2, _ = call("POST", path, b"b" * int(ev.get("bytes", 0)), echo)
+            print("runtime.py: big response answered %d" % r2.status, flush=True)
         elif action == "stream":
             # A raw streamed response: chunked body, flushed piece by piece, and
             # optional error trailers after the last chunk.
@@ -108,7 +114,7 @@ def serve():
                 s.putheader(k, v)
             s.endheaders()
             for i in range(int(ev.get("chunks", 3))):
-                data = ("chunk %d\n" % i).encode()
+                data = ("chunk %d\n" % i).encode() * int(ev.get("repeat", 1))
                 s.send(b"%x\r\n%s\r\n" % (len(data), data))
                 time.sleep(float(ev.get("pause", 0.2)))
             trailer = b""

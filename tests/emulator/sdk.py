@@ -73,6 +73,15 @@ check(len(chunks) >= 2 and arrivals[-1] - arrivals[0] > 0.5,
 check(complete is not None and not complete.get("ErrorCode"), "InvokeComplete %r" % complete)
 check("REPORT RequestId" in base64.b64decode(complete.get("LogResult", "")).decode(), "stream LogResult")
 
+# a streamed response past the buffered 6 MB limit
+r = lam.invoke_with_response_stream(FunctionName="function",
+                                    Payload=json.dumps({"action": "stream", "chunks": 10, "pause": 0,
+                                                        "repeat": 100000}))
+events = list(r["EventStream"])
+size = sum(len(e["PayloadChunk"]["Payload"]) for e in events if "PayloadChunk" in e)
+check(size == 8000000, "streamed 8 MB, got %d bytes" % size)
+check(not [e for e in events if "InvokeComplete" in e][0]["InvokeComplete"].get("ErrorCode"), "8 MB stream error")
+
 # a mid-stream error: the bytes so far, then the error in InvokeComplete
 r = lam.invoke_with_response_stream(FunctionName="function",
                                     Payload=json.dumps({"action": "stream", "chunks": 2, "pause": 0, "fail": 1}))
