@@ -21,6 +21,13 @@ check "then no further /next" [ "$(grep -c '^GET' "$T/rec/requests")" = 1 ]
 check "then exit 0" [ "$(status)" = "exit 0" ]
 check "shutdown hook ran once after the answer" [ "$(cat "$PROBE_SHUTDOWN_FILE")" = shutdown ]
 
+# The same without the supervisor.
+: > "$PROBE_SHUTDOWN_FILE"
+printf '[runtime]\nsupervisor = false\n' > "$T/nosup.ini"
+LAMBDA_RUNTIME_CONFIG=$T/nosup.ini PROBE_SLEEP_MS=400 run probe.slow
+check "supervisor = false: the answer in flight posted, exit 0, hook once" \
+    [ "$(post_count)|$(post_body 1)|$(status)|$(cat "$PROBE_SHUTDOWN_FILE")" = '1|"slept"|exit 0|shutdown' ]
+
 # Plugins without a shutdown hook stop cleanly too.
 run echo.handler
 check "no hook: exit 0" [ "$(status)" = "exit 0" ]

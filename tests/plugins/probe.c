@@ -12,7 +12,8 @@
  *                   (lambda_log_fields), then answers
  *   probe.slow      sleeps $PROBE_SLEEP_MS (default 300) ms, then answers
  *   probe.chaos     the event names what to do: "segv", "abort", "exit"
- *                   (exit(3)) or anything else (answers "ok")
+ *                   (exit(3)), "kill" (SIGKILL, as the OOM killer does) or
+ *                   anything else (answers "ok")
  * The init hook counts its calls (report shows the count) and appends
  * "init" to $PROBE_INIT_FILE; the shutdown hook appends "shutdown" to
  * $PROBE_SHUTDOWN_FILE (when those are set).
@@ -140,6 +141,8 @@ int chaos(lambda_invocation *inv)
         abort();
     else if (strcmp(what, "exit") == 0)
         exit(3);
+    else if (strcmp(what, "kill") == 0)
+        raise(SIGKILL);
     return lambda_respond(inv, "ok", 2, "text/plain");
 }
 

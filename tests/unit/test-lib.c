@@ -44,7 +44,7 @@ static int rec_fail(void *h, lambda_invocation *inv, const char *type, const cha
     return host.answer;
 }
 
-static const lr_host_ops ops = {rec_respond, rec_fail};
+static const lr_host_ops ops = {.respond = rec_respond, .fail = rec_fail};
 static lambda_invocation inv;
 static lr_function_info fn;
 
