@@ -2,7 +2,9 @@
 #include "config.h"
 #include "loop.h"
 #include "error_json.h"
+#include "rstream.h"
 #include "shutdown.h"
+#include "stream_ops.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -11,9 +13,8 @@
 
 #define TRACE_ENV "_X_AMZN_TRACE_ID"
 
-/* Log the outcome of a post; a 5xx or a lost connection is fatal. */
-static int judge(runtime *rt, const char *request_id, const char *what,
-                 const rapi_result *res)
+int loop_judge(runtime *rt, const char *request_id, const char *what,
+               const rapi_result *res)
 {
     if (res->status >= 200 && res->status < 300)
         return LAMBDA_OK;
@@ -51,7 +52,7 @@ static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind,
     /* after the post: a crash before this line may answer twice (refused
      * by the Runtime API), never zero times */
     slot_set(rt->slot, SLOT_ANSWERED);
-    return judge(rt, inv->request_id, what, &res);
+    return loop_judge(rt, inv->request_id, what, &res);
 }
 
 static int host_respond(void *host, lambda_invocation *inv, const void *data,
@@ -68,7 +69,10 @@ static int host_fail(void *host, lambda_invocation *inv, const char *error_type,
     return post_answer(host, inv, "error", body, len, "application/json", error_type);
 }
 
-static const lr_host_ops ops = {.respond = host_respond, .fail = host_fail};
+static const lr_host_ops ops = {.respond = host_respond, .fail = host_fail,
+                                .stream_open = stream_host_open,
+                                .stream_write = stream_host_write,
+                                .stream_close = stream_host_close};
 
 void post_init_error(rapi *api, const char *type, const char *message)
 {
@@ -138,5 +142,7 @@ int loop_run(runtime *rt)
                signo == SIGINT ? "SIGINT" : "SIGTERM");
     lr_invocation_free(inv);
     lr_function_info_free(&rt->fn);
+    rstream_free(rt->stream);
+    rt->stream = NULL;
     return status;
 }

@@ -17,10 +17,17 @@ typedef struct runtime {
     lr_function_info fn;
     lambda_invocation inv;
     worker_slot *slot; /* shared with the supervisor; NULL without one */
+    struct rstream *stream; /* streamed responses (rstream.h), made when first needed */
     /* set when a post met a non-recoverable answer: exit after this handler */
     int fatal;
     char fatal_msg[768];
 } runtime;
+
+/* Log the outcome of a post of what (e.g. "response (12 bytes)") for
+ * request_id; a 5xx or a lost connection is fatal (rt->fatal).  Returns
+ * LAMBDA_OK for a 2xx. */
+int loop_judge(runtime *rt, const char *request_id, const char *what,
+               const rapi_result *res);
 
 /* Post {errorType, errorMessage} to /runtime/init/error and log it. */
 void post_init_error(rapi *api, const char *type, const char *message);

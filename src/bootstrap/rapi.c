@@ -237,8 +237,7 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
     return 0;
 }
 
-/* Header values come from plugins (error types): no CR/LF injection. */
-static char *header_line(const char *name, const char *value)
+char *rapi_header_line(const char *name, const char *value)
 {
     char *line;
     if (asprintf(&line, "%s: %s", name, value) < 0)
@@ -254,7 +253,7 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *name,
 {
     if (!*ok || !value)
         return list;
-    char *line = header_line(name, value);
+    char *line = rapi_header_line(name, value);
     struct curl_slist *l = line ? curl_slist_append(list, line) : NULL;
     free(line);
     if (!l) {

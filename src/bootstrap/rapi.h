@@ -37,6 +37,11 @@ void rapi_post(rapi *r, const char *path, const void *body, size_t len,
                const char *content_type, const char *error_type,
                const char *invocation_id, rapi_result *res);
 
+/* "Name: value" (malloc'd, NULL when out of memory) with control characters
+ * in value replaced by spaces: header values come from plugins (error
+ * types), so no CR/LF injection. */
+char *rapi_header_line(const char *name, const char *value);
+
 /* The base URL, for messages. */
 const char *rapi_base_url(const rapi *r);
 
