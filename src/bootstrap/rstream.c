@@ -24,6 +24,7 @@ struct rstream {
     int closing;    /* the next empty read ends the body */
     int done;       /* the transfer ended */
     int attached;   /* curl is in multi */
+    int used;       /* curl has run a transfer: not to be used again */
     CURLcode result;
     char *trailer_type, *trailer_body; /* "Name: value" lines, or NULL */
     unsigned long long bytes;
@@ -77,18 +78,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
-rstream *rstream_new(void)
+/* A new easy handle for s.  Its connections live in the multi handle, so a
+ * new one still reuses the keep-alive connection of the last stream. */
+static CURL *new_easy(rstream *s)
 {
-    rstream *s = calloc(1, sizeof *s);
-    if (!s)
+    CURL *c = curl_easy_init();
+    if (!c)
         return NULL;
-    s->multi = curl_multi_init();
-    s->curl = curl_easy_init();
-    if (!s->multi || !s->curl) {
-        rstream_free(s);
-        return NULL;
-    }
-    CURL *c = s->curl;
     curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROXY, "");
@@ -102,6 +98,20 @@ rstream *rstream_new(void)
     curl_easy_setopt(c, CURLOPT_TRAILERDATA, s);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    return c;
+}
+
+rstream *rstream_new(void)
+{
+    rstream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->multi = curl_multi_init();
+    s->curl = new_easy(s);
+    if (!s->multi || !s->curl) {
+        rstream_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -199,6 +209,22 @@ int rstream_open(rstream *s, const char *url, const char *content_type,
                  const char *invocation_id, rapi_result *res)
 {
     detach(s);
+    if (s->used) {
+        /* libcurl 7.88 keeps an easy handle's trailer state (set at the end
+         * of every chunked upload with a trailer callback) into its next
+         * request, whose chunk framing then writes before its upload buffer:
+         * each stream gets a new handle (the connection is kept: it lives in
+         * the multi handle) */
+        CURL *c = new_easy(s);
+        if (!c) {
+            res->status = 0;
+            snprintf(res->detail, sizeof res->detail, "out of memory creating a libcurl handle");
+            return -1;
+        }
+        curl_easy_cleanup(s->curl);
+        s->curl = c;
+        s->used = 0;
+    }
     s->pending = NULL;
     s->left = 0;
     s->paused = s->closing = s->done = 0;
@@ -229,6 +255,7 @@ int rstream_open(rstream *s, const char *url, const char *content_type,
         return -1;
     }
     s->attached = 1;
+    s->used = 1;
     if (drive(s) < 0) {
         result(s, res);
         return -1;
