@@ -2,7 +2,9 @@
 # crash.sh -- a handler that dies mid-stream (streamprobe.crash_midway,
 # abort() after two lines): the caller gets the partial body, then a
 # Runtime.ExitError naming the signal, never a hang; the function keeps
-# serving.  With and without bootstrap's supervisor.
+# serving.  With and without bootstrap's supervisor.  (The partial body may
+# be cut short: lambda-emulator can apply the error, which arrives on
+# another connection, before it has read the dead worker's last chunks.)
 . "$top_srcdir/tests/stream/lib.sh"
 for sup in true false; do
   start_stream_emulator $sup
@@ -17,8 +19,13 @@ for attempt in range(2):
     events = list(r["EventStream"])
     data = b"".join(e["PayloadChunk"]["Payload"] for e in events if "PayloadChunk" in e)
     done = [e["InvokeComplete"] for e in events if "InvokeComplete" in e]
-    if data != b"line 0\nline 1\n":
+    # The two lines reach the Runtime API before the abort, but the error
+    # comes from the supervisor (or the emulator) on another connection and
+    # may overtake them inside the emulator: some, all or none of them.
+    if not b"line 0\nline 1\n".startswith(data):
         sys.exit("partial body %r" % data)
+    if data != b"line 0\nline 1\n":
+        print("note: %d of the 14 bytes written before the crash reached the caller" % len(data))
     if len(done) != 1 or done[0].get("ErrorCode") != "Runtime.ExitError" or \
        "abort" not in done[0].get("ErrorDetails", "").lower():
         sys.exit("InvokeComplete %r" % done)
