@@ -236,8 +236,19 @@ static char *read_line(char *buf, int size, void *user)
 {
     struct load_state *st = user;
     char *s = fgets(buf, size, st->file);
-    if (s)
-        st->line++;
+    if (!s)
+        return NULL;
+    st->line++;
+    /* Check a section header as soon as it is read, so that an unknown
+     * section is refused even when no key follows it. */
+    const char *p = s + strspn(s, " \t");
+    const char *end = *p == '[' ? strchr(p, ']') : NULL;
+    if (end && !st->failed) {
+        char header[128];
+        snprintf(header, sizeof header, "%.*s", (int)(end - p - 1), p + 1);
+        if (enter_section(st, header, st->line) < 0)
+            return NULL; /* ends the parse; cfg_load reports st->err */
+    }
     return s;
 }
 

@@ -140,6 +140,9 @@ START_TEST(validation)
     refused("[log]\nlevel = LOUD\n", ":2: bad value 'LOUD' for level: expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL");
     refused("[log]\nformat = xml\n", ":2: bad value 'xml' for format: expected one of Text, JSON");
     refused("[runtim]\nhandler = a.b\n", "unknown section [runtim]; known sections: [runtime], [log], [emulator], [function NAME]");
+    /* refused at the header line, even with no key under it */
+    refused("[log]\nlevel = INFO\n\n[runtim]\n", ":4: unknown section [runtim]");
+    refused("[runtime]\n[function]\n", ":2: section [function] needs a name");
     refused("handler = x.y\n", ":1: key 'handler' is outside any section");
     refused("[runtime\n", ":1: syntax error");
     refused("[function]\nmemory = 3\n", "section [function] needs a name");
