@@ -4,10 +4,13 @@
  *   emu ── function (one per [function NAME]) ── instance (child process
  *   running the runtime, with its own loopback Runtime API) ── invocation.
  *
- * Every scheduling field below is protected by the one mutex emu->lock; each
- * invocation has a condition variable its caller waits on, each function one
- * its instances' /next polls wait on.  Log lines (the runtime's output and
- * START/END/REPORT) go through one writer thread so they stay in order.
+ * Every scheduling field below is protected by the one mutex emu->lock.  Both
+ * HTTP servers run in one event-loop thread (http.c): a caller waiting for
+ * its result and a /next poll waiting for work are suspended connections
+ * (waiters) that whoever changes the state resumes, so the hand-off from the
+ * Invoke API to a Runtime API and back needs no thread switch.  Log lines
+ * (the runtime's output and START/END/REPORT) go through one writer thread
+ * so they stay in order.
  */
 #ifndef EMU_EMULATOR_H
 #define EMU_EMULATOR_H
@@ -20,8 +23,17 @@
 #include "settings.h"
 
 struct MHD_Daemon;
+struct MHD_Connection;
 struct emu;
 struct instance;
+
+/* A suspended connection waiting for a change of state (emu->lock). */
+typedef struct waiter {
+    struct MHD_Connection *conn;
+    int suspended;
+    struct instance *inst;    /* a /next poll: the instance polling */
+    struct waiter *next;      /* in its function's list of polls */
+} waiter;
 
 /* Buffered limits of the Invoke API (bytes). */
 #define EMU_SYNC_LIMIT 6291456
@@ -65,7 +77,7 @@ typedef struct invocation {
     int has_init;
     double init_ms;
     lr_buf log;               /* what the Tail header returns */
-    pthread_cond_t cv;
+    waiter *caller;           /* the caller's connection, while suspended */
 } invocation;
 
 typedef struct instance {
@@ -89,7 +101,7 @@ typedef struct instance {
     int64_t spawn_ns, init_deadline_ns, kill_at_ns;
     double init_ms;
     int init_reported;
-    long slots, busy, polls;
+    long slots, busy;
     invocation *running;
     long ntail;               /* running invocations with Tail */
     char *init_error_type;
@@ -112,7 +124,7 @@ typedef struct function {
     instance *instances;
     long n_instances;
     int eager_hold;           /* no eager replacement after a failed init */
-    pthread_cond_t work_cv;
+    waiter *polls;            /* suspended /next polls of its instances */
     struct function *next;
 } function;
 
@@ -141,8 +153,12 @@ void inv_unref(invocation *inv);        /* emu->lock held */
 void inv_set_error(invocation *inv, const char *type, const char *body, size_t len);
 /* Make the result visible to the caller and wake it; emu->lock held. */
 void inv_publish(invocation *inv);
-/* Block until the result is visible; emu->lock held. */
-void inv_wait(invocation *inv);
+/* Wake the caller of a streaming invocation: bytes arrived (emu->lock held). */
+void inv_wake(invocation *inv);
+/* Suspend connection c (from its handler or content reader) until
+ * waiter_resume(w); emu->lock held for both. */
+void waiter_suspend(waiter *w, struct MHD_Connection *c);
+void waiter_resume(waiter *w);
 
 /* pool.c */
 int emu_start(emu *e, emu_settings *st, char *err, size_t errlen);
@@ -150,9 +166,13 @@ void emu_stop(emu *e);
 function *emu_function(emu *e, const char *name);
 /* Queue an invocation; -1 when the function's pool and queue are full. */
 int pool_submit(invocation *inv);
-/* A /next poll of inst: block until an invocation is assigned (returned with
- * a reference for the caller) or the instance is going away (NULL). */
-invocation *pool_next(instance *inst);
+/* A /next poll of inst on connection c: an invocation assigned to it
+ * (returned with a reference for the caller), or NULL: *wait set when the
+ * poll was suspended (w resumes it; ask again then), else the instance is
+ * going away. */
+invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *wait);
+/* A poll's connection closed (emu->lock not held). */
+void pool_poll_gone(instance *inst, waiter *w);
 /* Find the running invocation ID of inst for a /response or /error post:
  * returns it with a reference, or NULL with *status set to 410 (finished or
  * stale nonce) or 400 (unknown). */

@@ -90,8 +90,7 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
     if (parse_addr(addr, &sa, err, errlen) < 0)
         return NULL;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-        MHD_USE_ERROR_LOG | MHD_USE_ITC,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC,
         0, NULL, NULL, handler, cls,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
@@ -105,5 +104,9 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     *port = info ? info->port : ntohs(sa.sin_port);
+    if (http_loop_add(d, err, errlen) < 0) {
+        MHD_stop_daemon(d);
+        return NULL;
+    }
     return d;
 }

@@ -15,11 +15,29 @@ enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status,
                                  const char *type, const char *message);
 /* 0 if addr is a valid "HOST:PORT" for http_start(), else -1 with err. */
 int http_check_addr(const char *addr, char *err, size_t errlen);
-/* Start a loopback or public server with thread-per-connection, so handlers
- * may block while they wait for an invocation.  addr: "HOST:PORT" (port 0 =
- * any); the bound port in *port. */
+/* Start a loopback or public server run by the event-loop thread
+ * (http_loop.c): handlers must not block; they suspend their connection
+ * (MHD_suspend_connection) and whoever has what they wait for resumes it.
+ * addr: "HOST:PORT" (port 0 = any); the bound port in *port. */
 struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
                               void *cls, MHD_RequestCompletedCallback done,
                               unsigned *port, char *err, size_t errlen);
+
+/* http_loop.c: the one thread that runs every server.  The calls below are
+ * made from other threads, never with emu->lock held (handlers take it). */
+/* Run d in the loop (started on first use); 0, or -1 with err. */
+int http_loop_add(struct MHD_Daemon *d, char *err, size_t errlen);
+/* Stop accepting on d; returns its listening socket (to close after
+ * http_stop), or -1. */
+int http_quiesce(struct MHD_Daemon *d);
+/* Let d finish what was resumed, take it out of the loop and stop it.  Every
+ * connection it suspended must have been resumed. */
+void http_stop(struct MHD_Daemon *d);
+/* Resume a suspended connection (any thread, any lock) and have the loop
+ * run its daemon: libmicrohttpd 0.9.75 has no wake-up channel of its own in
+ * external-polling mode. */
+void http_resume(struct MHD_Connection *c);
+/* Stop the loop thread (no daemon left). */
+void http_loop_end(void);
 
 #endif

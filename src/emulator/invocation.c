@@ -12,9 +12,11 @@
 #include <time.h>
 #include <sys/random.h>
 #include <uuid/uuid.h>
+#include <microhttpd.h>
 
 #include "emulator.h"
 #include "error_json.h"
+#include "http.h"
 
 static void hex(char *out, const unsigned char *p, size_t n)
 {
@@ -51,7 +53,6 @@ invocation *inv_new(function *fn, enum inv_kind kind)
     hex(parent, r + 12, 8);
     snprintf(inv->trace, sizeof inv->trace, "Root=1-%08lx-%s;Parent=%s;Sampled=0",
              (unsigned long)time(NULL), root, parent);
-    pthread_cond_init(&inv->cv, NULL);
     inv->status = "success";
     return inv;
 }
@@ -74,7 +75,6 @@ void inv_unref(invocation *inv)
     lr_buf_free(&inv->resp);
     lr_buf_free(&inv->err);
     lr_buf_free(&inv->log);
-    pthread_cond_destroy(&inv->cv);
     free(inv);
 }
 
@@ -120,14 +120,31 @@ void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
     free(doc);
 }
 
+void waiter_suspend(waiter *w, struct MHD_Connection *c)
+{
+    w->conn = c;
+    w->suspended = 1;
+    MHD_suspend_connection(c);
+}
+
+void waiter_resume(waiter *w)
+{
+    if (!w || !w->suspended)
+        return;
+    w->suspended = 0;
+    http_resume(w->conn);
+}
+
+void inv_wake(invocation *inv)
+{
+    if (inv->caller) {
+        waiter_resume(inv->caller);
+        inv->caller = NULL;
+    }
+}
+
 void inv_publish(invocation *inv)
 {
     inv->finished = 1;
-    pthread_cond_broadcast(&inv->cv);
-}
-
-void inv_wait(invocation *inv)
-{
-    while (!inv->finished)
-        pthread_cond_wait(&inv->cv, &inv->fn->emu->lock);
+    inv_wake(inv);
 }

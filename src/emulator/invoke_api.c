@@ -33,7 +33,9 @@ typedef struct iconn {
     lr_buf body;
     invocation *inv;      /* with a reference */
     emu *e;
+    waiter w;             /* suspended until the result (or more of it) */
     /* streaming */
+    struct MHD_Connection *conn;
     lr_buf out;
     int complete_sent;
 } iconn;
@@ -46,6 +48,8 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!ic)
         return;
     pthread_mutex_lock(&e->lock);
+    if (ic->inv && ic->inv->caller == &ic->w)
+        ic->inv->caller = NULL;
     if (ic->inv)
         inv_unref(ic->inv);
     if (--e->calls == 0 && e->shutdown)
@@ -140,7 +144,8 @@ static enum MHD_Result reply_result(struct MHD_Connection *c, invocation *inv)
 }
 
 /* Event-stream body: PayloadChunk events as the runtime writes, then one
- * InvokeComplete.  Blocks (thread-per-connection) until there is more. */
+ * InvokeComplete.  While there is nothing new the connection is suspended
+ * (the Runtime API resumes it when bytes arrive or the invocation ends). */
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     iconn *ic = cls;
@@ -149,8 +154,12 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
         if (ic->complete_sent)
             return MHD_CONTENT_READER_END_OF_STREAM;
         pthread_mutex_lock(&ic->e->lock);
-        while (inv->resp.len == inv->sent && !inv->finished)
-            pthread_cond_wait(&inv->cv, &ic->e->lock);
+        if (inv->resp.len == inv->sent && !inv->finished) {
+            inv->caller = &ic->w;
+            waiter_suspend(&ic->w, ic->conn);
+            pthread_mutex_unlock(&ic->e->lock);
+            return 0;
+        }
         if (inv->resp.len > inv->sent) {
             size_t n = inv->resp.len - inv->sent;
             if (n > 256 * 1024)
@@ -202,6 +211,23 @@ static enum MHD_Result reply_stream(struct MHD_Connection *c, iconn *ic)
     enum MHD_Result rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return rc;
+}
+
+/* The answer of a RequestResponse invocation once it is there; until then
+ * the connection is suspended (inv_publish resumes it, and libmicrohttpd
+ * calls the handler again). */
+static enum MHD_Result await_result(struct MHD_Connection *c, iconn *ic)
+{
+    invocation *inv = ic->inv;
+    pthread_mutex_lock(&ic->e->lock);
+    if (!inv->finished) {
+        inv->caller = &ic->w;
+        waiter_suspend(&ic->w, c);
+        pthread_mutex_unlock(&ic->e->lock);
+        return MHD_YES;
+    }
+    pthread_mutex_unlock(&ic->e->lock);
+    return reply_result(c, inv);
 }
 
 static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic)
@@ -256,6 +282,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic)
         return MHD_NO;
     }
     ic->inv = inv;
+    ic->conn = c;
     inv->client_context = cc;
     const char *qualifier = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Qualifier");
     if (!qualifier)
@@ -283,10 +310,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic)
         return http_reply(c, 202, NULL, "", 0, "x-amzn-RequestId", inv->id, (char *)NULL);
     if (kind == INV_STREAM)
         return reply_stream(c, ic);
-    pthread_mutex_lock(&e->lock);
-    inv_wait(inv);
-    pthread_mutex_unlock(&e->lock);
-    return reply_result(c, inv);
+    return await_result(c, ic);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -338,6 +362,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (ic->refused)
         return MHD_YES;
+    if (ic->inv)
+        return await_result(c, ic); /* resumed */
     return invoke(c, ic);
 }
 

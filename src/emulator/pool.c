@@ -21,8 +21,7 @@
 #include "clock.h"
 #include "emulator.h"
 #include "error_json.h"
-
-#include <microhttpd.h>
+#include "http.h"
 
 static long slots_per_instance(const function *fn)
 {
@@ -70,6 +69,59 @@ static void maybe_spawn(function *fn)
     }
 }
 
+/* Resume up to n suspended /next polls whose instance can take an
+ * invocation (emu->lock held); each looks at the queue again. */
+static void wake_for_work(function *fn, long n)
+{
+    for (waiter **p = &fn->polls; *p && n > 0;) {
+        waiter *w = *p;
+        instance *i = w->inst;
+        if (i->dead || i->killed || i->busy >= i->slots) {
+            p = &w->next;
+            continue;
+        }
+        *p = w->next;
+        w->next = NULL;
+        waiter_resume(w);
+        n--;
+    }
+}
+
+/* Resume every suspended poll of inst (of every instance when NULL): the
+ * instance is going away, or the emulator is (emu->lock held). */
+static void wake_polls(function *fn, instance *inst)
+{
+    for (waiter **p = &fn->polls; *p;) {
+        waiter *w = *p;
+        if (inst && w->inst != inst) {
+            p = &w->next;
+            continue;
+        }
+        *p = w->next;
+        w->next = NULL;
+        waiter_resume(w);
+    }
+}
+
+static void unlink_poll(function *fn, waiter *w)
+{
+    for (waiter **p = &fn->polls; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            w->next = NULL;
+            return;
+        }
+}
+
+void pool_poll_gone(instance *inst, waiter *w)
+{
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    unlink_poll(inst->fn, w);
+    w->suspended = 0;
+    pthread_mutex_unlock(&e->lock);
+}
+
 int pool_submit(invocation *inv)
 {
     function *fn = inv->fn;
@@ -95,12 +147,9 @@ int pool_submit(invocation *inv)
     fn->q_tail = inv;
     fn->queued++;
     maybe_spawn(fn);
-    /* With one invocation per instance every waiting poll can take it: wake
-     * one (a woken poll that cannot take it passes the wake-up on). */
-    if (fn->s->max_concurrency > 0)
-        pthread_cond_broadcast(&fn->work_cv);
-    else
-        pthread_cond_signal(&fn->work_cv);
+    /* One poll per queued invocation (a woken poll that cannot take it
+     * passes the wake-up on). */
+    wake_for_work(fn, 1);
     pthread_mutex_unlock(&e->lock);
     return 0;
 }
@@ -118,7 +167,7 @@ static invocation *dequeue(function *fn)
     return inv;
 }
 
-invocation *pool_next(instance *inst)
+invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *wait)
 {
     function *fn = inst->fn;
     emu *e = fn->emu;
@@ -128,14 +177,21 @@ invocation *pool_next(instance *inst)
         inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
         fn->eager_hold = 0;
     }
-    inst->polls++;
-    while (!e->shutdown && !inst->dead && !inst->killed &&
-           (fn->queued == 0 || inst->busy >= inst->slots))
-        pthread_cond_wait(&fn->work_cv, &e->lock);
-    inst->polls--;
+    *wait = 0;
     if (e->shutdown || inst->dead || inst->killed) {
         if (fn->queued > 0)
-            pthread_cond_signal(&fn->work_cv); /* the wake-up was not ours */
+            wake_for_work(fn, 1); /* the wake-up was not ours */
+        pthread_mutex_unlock(&e->lock);
+        return NULL;
+    }
+    if (fn->queued == 0 || inst->busy >= inst->slots) {
+        if (fn->queued > 0)
+            wake_for_work(fn, 1); /* the wake-up was not ours */
+        w->inst = inst;
+        w->next = fn->polls;
+        fn->polls = w;
+        waiter_suspend(w, c);
+        *wait = 1;
         pthread_mutex_unlock(&e->lock);
         return NULL;
     }
@@ -207,8 +263,8 @@ static void end_running(invocation *inv)
     if (inv->tail)
         __atomic_sub_fetch(&inst->ntail, 1, __ATOMIC_RELAXED);
     snprintf(inst->recent[inst->recent_i++ % 16], sizeof inst->recent[0], "%s", inv->id);
-    if (inst->polls > 0 && fn->queued > 0)
-        pthread_cond_broadcast(&fn->work_cv);
+    if (fn->queued > 0)
+        wake_for_work(fn, fn->queued);
     /* The caller learns the result now; a Tail caller once the lines are out. */
     if (!inv->tail)
         inv_publish(inv);
@@ -253,7 +309,7 @@ void pool_kill_instance(instance *inst, const char *reason)
     inst->kill_reason = reason;
     if (inst->pid > 0)
         kill(-inst->pid, SIGKILL);
-    pthread_cond_broadcast(&inst->fn->work_cv);
+    wake_polls(inst->fn, inst);
 }
 
 /* "signal: segmentation fault", "exit status 2", like Lambda (Go) says it. */
@@ -324,7 +380,9 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
         }
         fn->eager_hold = 1;
     }
-    pthread_cond_broadcast(&fn->work_cv);
+    wake_polls(fn, inst);
+    if (fn->queued > 0)
+        wake_for_work(fn, fn->queued);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -335,7 +393,7 @@ static void retire(instance *inst)
     function *fn = inst->fn;
     emu *e = fn->emu;
     if (inst->rapi)
-        MHD_stop_daemon(inst->rapi);
+        http_stop(inst->rapi);
     inst->rapi = NULL;
     pthread_mutex_lock(&e->lock);
     while (inst->refs > 0)
@@ -485,7 +543,6 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         fn->emu = e;
         fn->name = fc->name;
         fn->s = &fc->s;
-        pthread_cond_init(&fn->work_cv, NULL);
         lr_buf b = {0};
         lr_buf_printf(&b, "arn:aws:lambda:%s:%s:function:%s", st->region, st->account_id, fc->name);
         fn->arn = lr_buf_take(&b, NULL);
@@ -523,7 +580,7 @@ void emu_stop(emu *e)
             emu_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
             fail_queued(inv);
         }
-        pthread_cond_broadcast(&fn->work_cv);
+        wake_polls(fn, NULL);
         for (instance *inst = fn->instances; inst; inst = inst->next)
             if (inst->pid > 0 && !inst->dead)
                 kill(-inst->pid, SIGTERM);
@@ -559,7 +616,7 @@ void emu_stop(emu *e)
     pthread_join(e->manager, NULL);
     /* Every caller has its answer now: let the answers go out before the
      * connections close (at most 2 s). */
-    MHD_socket listener = e->invoke_api ? MHD_quiesce_daemon(e->invoke_api) : MHD_INVALID_SOCKET;
+    int listener = e->invoke_api ? http_quiesce(e->invoke_api) : -1;
     pthread_mutex_lock(&e->lock);
     int64_t give_up = clock_mono_ns() + 2000 * 1000000LL;
     while (e->calls > 0 && clock_mono_ns() < give_up) {
@@ -574,14 +631,14 @@ void emu_stop(emu *e)
     }
     pthread_mutex_unlock(&e->lock);
     if (e->invoke_api)
-        MHD_stop_daemon(e->invoke_api);
-    if (listener != MHD_INVALID_SOCKET)
+        http_stop(e->invoke_api);
+    if (listener >= 0)
         close(listener);
     e->invoke_api = NULL;
+    http_loop_end();
     report_stop_writer();
     for (function *fn = e->functions, *next; fn; fn = next) {
         next = fn->next;
-        pthread_cond_destroy(&fn->work_cv);
         free(fn->arn);
         free(fn->log_stream);
         free(fn);

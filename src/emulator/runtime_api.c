@@ -27,6 +27,7 @@ typedef struct rconn {
     int streaming;
     int too_large;
     lr_buf body;
+    waiter w;             /* a /next poll waiting for work */
 } rconn;
 
 static void done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -36,6 +37,8 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     rconn *rc = *con_cls;
     if (!rc)
         return;
+    if (rc->route == R_NEXT)
+        pool_poll_gone(inst, &rc->w);
     if (rc->inv) {
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
@@ -49,7 +52,10 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static enum MHD_Result reply_next(struct MHD_Connection *c, instance *inst, rconn *rc)
 {
-    invocation *inv = pool_next(inst);
+    int wait = 0;
+    invocation *inv = pool_next(inst, &rc->w, c, &wait);
+    if (!inv && wait)
+        return MHD_YES; /* suspended: called again once there is work */
     if (!inv)
         return http_reply_error(c, 500, "Runtime.Terminated",
                                 "this execution environment is shutting down; exit");
@@ -141,7 +147,7 @@ static void take_data(instance *inst, rconn *rc, const char *data, size_t n)
             if (inv->streamed > limit)
                 rc->too_large = 1;
             else if (lr_buf_append(&inv->resp, data, n) == 0 && inv->kind == INV_STREAM)
-                pthread_cond_broadcast(&inv->cv);
+                inv_wake(inv);
         }
         pthread_mutex_unlock(&e->lock);
         return;
