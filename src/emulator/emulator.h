@@ -213,6 +213,8 @@ void report_line(int fd, const char *text, size_t len);
 void report_invocation_start(invocation *inv);
 /* Keep text in the lines Tail returns (emu->lock held). */
 void report_tail_append(invocation *inv, const char *text, size_t len);
+/* Write what is queued, from the HTTP loop (unless the writer is busy). */
+void report_flush(void);
 /* END and REPORT lines; takes over the pool's reference to inv and publishes
  * the result after the lines for Tail invocations. */
 void report_invocation_end(invocation *inv);

@@ -37,6 +37,11 @@ void http_stop(struct MHD_Daemon *d);
  * run its daemon: libmicrohttpd 0.9.75 has no wake-up channel of its own in
  * external-polling mode. */
 void http_resume(struct MHD_Connection *c);
+/* Whether this is the loop thread. */
+int http_in_loop(void);
+/* Have the loop call fn each time it has run its daemons, before it waits
+ * (loop_lock held, as for handlers). */
+void http_loop_on_idle(void (*fn)(void));
 /* Stop the loop thread (no daemon left). */
 void http_loop_end(void);
 

@@ -43,6 +43,7 @@ static pthread_t loop_thread;
 static entry *entries;
 static uint64_t next_id = 1;
 static __thread int in_loop;
+static void (*idle_hook)(void);
 
 /* Daemons with resumed connections: pend_lock is a leaf lock. */
 #define MAX_PENDING 64
@@ -126,6 +127,10 @@ static void *loop_main(void *arg)
             }
         }
         run_pending();
+        if (idle_hook) {
+            idle_hook();
+            run_pending();
+        }
         for (entry *en = entries; en; en = en->next)
             if (en->due_ns >= 0 && (next < 0 || en->due_ns < next))
                 next = en->due_ns;
@@ -157,6 +162,18 @@ static void poke(void)
     uint64_t one = 1;
     if (write(wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
         fprintf(stderr, "lambda-emulator: event loop: write eventfd: %s\n", strerror(errno));
+}
+
+int http_in_loop(void)
+{
+    return in_loop;
+}
+
+void http_loop_on_idle(void (*fn)(void))
+{
+    pthread_mutex_lock(&loop_lock);
+    idle_hook = fn;
+    pthread_mutex_unlock(&loop_lock);
 }
 
 void http_resume(struct MHD_Connection *c)

@@ -553,6 +553,7 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the log writer thread");
         return -1;
     }
+    http_loop_on_idle(report_flush);
     if (pthread_create(&e->manager, NULL, manager_main, e) != 0) {
         snprintf(err, errlen, "cannot start the manager thread");
         report_stop_writer();

@@ -5,6 +5,11 @@
  * Duration, Memory Size, Max Memory Used (peak RSS of the instance's process
  * tree) and Init Duration.  It also keeps the lines an invocation's Tail
  * returns, and releases the pool's reference once the lines are out.
+ *
+ * Lines queued by the HTTP event-loop thread do not wake the writer: the
+ * loop writes them itself once it has sent its answers (report_flush), which
+ * spares two context switches per invocation.  drain_lock keeps the batches
+ * of the two in order.
  */
 #include "config.h"
 #include <errno.h>
@@ -17,6 +22,7 @@
 
 #include "clock.h"
 #include "emulator.h"
+#include "http.h"
 
 typedef struct logev {
     int fd;                /* 1 or 2; 0 = END of inv */
@@ -28,6 +34,7 @@ typedef struct logev {
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
 static logev *q_head, *q_tail;
 static int q_stop;
 static pthread_t writer;
@@ -77,7 +84,7 @@ static void queue_line(int fd, const char *text, size_t len, int wake)
 
 void report_line(int fd, const char *text, size_t len)
 {
-    queue_line(fd, text, len, 1);
+    queue_line(fd, text, len, !http_in_loop());
 }
 
 static void now_iso(char *buf, size_t n)
@@ -116,7 +123,7 @@ void report_invocation_end(invocation *inv)
     if (!ev) /* cannot report: at least release the invocation */
         abort();
     ev->inv = inv;
-    push(ev, 1);
+    push(ev, !http_in_loop());
 }
 
 static void format_end(invocation *inv, lr_buf *out)
@@ -195,9 +202,35 @@ static void finish_end(invocation *inv)
     lr_buf_free(&out);
 }
 
+static void write_batch(logev *ev)
+{
+    while (ev) {
+        logev *next = ev->next;
+        if (ev->inv)
+            finish_end(ev->inv);
+        else
+            write_all(ev->fd, ev->text, ev->len);
+        free(ev);
+        ev = next;
+    }
+}
+
+void report_flush(void)
+{
+    if (pthread_mutex_trylock(&drain_lock) != 0)
+        return; /* the writer is at it, and looks at the queue again after */
+    pthread_mutex_lock(&q_lock);
+    logev *ev = q_head;
+    q_head = q_tail = NULL;
+    pthread_mutex_unlock(&q_lock);
+    write_batch(ev);
+    pthread_mutex_unlock(&drain_lock);
+}
+
 static void *writer_main(void *arg)
 {
     for (;;) {
+        pthread_mutex_lock(&drain_lock);
         pthread_mutex_lock(&q_lock);
         /* Lines queued without a wake-up (START) wait at most 50 ms. */
         while (!q_head && !q_stop) {
@@ -208,23 +241,22 @@ static void *writer_main(void *arg)
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000;
             }
+            pthread_mutex_unlock(&drain_lock); /* the loop may flush meanwhile */
             pthread_cond_timedwait(&q_cv, &q_lock, &ts);
+            pthread_mutex_unlock(&q_lock);
+            pthread_mutex_lock(&drain_lock);
+            pthread_mutex_lock(&q_lock);
         }
         logev *ev = q_head;
         q_head = q_tail = NULL;
         int stop = q_stop;
         pthread_mutex_unlock(&q_lock);
-        if (!ev && stop)
+        if (!ev && stop) {
+            pthread_mutex_unlock(&drain_lock);
             return NULL;
-        while (ev) {
-            logev *next = ev->next;
-            if (ev->inv)
-                finish_end(ev->inv);
-            else
-                write_all(ev->fd, ev->text, ev->len);
-            free(ev);
-            ev = next;
         }
+        write_batch(ev);
+        pthread_mutex_unlock(&drain_lock);
     }
 }
 
