@@ -36,18 +36,23 @@ invocation *inv_new(function *fn, enum inv_kind kind)
     inv->refs = 1;
     inv->fn = fn;
     inv->kind = kind;
-    uuid_t u;
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, inv->id);
-    /* The invocation nonce (a v4 UUID) and the X-Ray ids from one read:
+    /* The request id and the invocation nonce (v4 UUIDs) and the X-Ray ids
+     * from one read (libuuid's generator costs six system calls):
      * Root=1-<epoch seconds, 8 hex>-<96 random bits>;Parent=<64 bits> */
-    unsigned char r[36];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++) /* not expected; ids stay unique by uuid */
-            r[i] = (unsigned char)(u[i % 16] ^ (i * 131));
-    r[22] = (unsigned char)((r[22] & 0x0f) | 0x40);
-    r[24] = (unsigned char)((r[24] & 0x3f) | 0x80);
-    uuid_unparse_lower(r + 16, inv->nonce);
+    unsigned char r[52];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        uuid_t u; /* not expected: libuuid's own sources */
+        for (size_t i = 0; i < sizeof r; i += 16) {
+            uuid_generate_random(u);
+            memcpy(r + i, u, sizeof r - i < 16 ? sizeof r - i : 16);
+        }
+    }
+    for (int i = 20; i < 52; i += 16) {
+        r[i + 6] = (unsigned char)((r[i + 6] & 0x0f) | 0x40);
+        r[i + 8] = (unsigned char)((r[i + 8] & 0x3f) | 0x80);
+    }
+    uuid_unparse_lower(r + 20, inv->id);
+    uuid_unparse_lower(r + 36, inv->nonce);
     char root[25], parent[17];
     hex(root, r, 12);
     hex(parent, r + 12, 8);
