@@ -33,9 +33,9 @@ expect_error 2 "$cfg:2: bad value 'soon' for timeout" --config "$cfg"
 printf '[function bad/name]\nhandler = x.y\n' >"$cfg"
 expect_error 2 "$cfg:1: bad function name" --config "$cfg"
 printf '[emulatorr]\nlisten = 1\n' >"$cfg"
-expect_error 2 "$cfg:2: unknown section \[emulatorr\]" --config "$cfg"
+expect_error 2 "$cfg:1: unknown section \[emulatorr\]" --config "$cfg"
 expect_error 2 "cannot open configuration file" --config "$work/missing.ini"
-LAMBDA_RUNTIME_CONFIG=$cfg expect_error 2 "$cfg:2: unknown section" --task-root "$task_root"
+LAMBDA_RUNTIME_CONFIG=$cfg expect_error 2 "$cfg:1: unknown section" --task-root "$task_root"
 
 # Every key the shipped file documents, uncommented, is accepted.
 sed 's/^;\([A-Za-z_.]* = \)/\1/; s/^;\[function NAME\]/[function NAME]/' \
