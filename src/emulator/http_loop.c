@@ -11,19 +11,11 @@
  * connection to a suspended /next poll and back without a thread switch.
  * loop_lock is held while daemons run; other threads take it (never with
  * emu->lock held) to add, quiesce or stop a daemon.
- *
- * Before it sleeps, the loop polls for up to SPIN_NS: the next message of an
- * exchange (the runtime's post, its next poll, the caller's next request)
- * usually comes within that, and catching it awake saves a wake-up, the
- * dearest step of a round trip on a virtual machine (sequential p50 -35%).
- * Only when the spin hook allows it (one invocation in flight at most):
- * with more, the runtimes need the CPU.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +42,8 @@ static int ep = -1, wake_fd = -1, started, stopping;
 static pthread_t loop_thread;
 static entry *entries;
 static uint64_t next_id = 1;
-#define SPIN_NS 50000
-
 static __thread int in_loop;
 static void (*idle_hook)(void);
-static int (*spin_hook)(void);
 
 /* Daemons with resumed connections: pend_lock is a leaf lock. */
 #define MAX_PENDING 64
@@ -108,14 +97,7 @@ static void *loop_main(void *arg)
     struct epoll_event ev[32];
     int timeout = -1;
     for (;;) {
-        int n = 0;
-        if (timeout != 0 && spin_hook && spin_hook()) {
-            int64_t until = clock_mono_ns() + SPIN_NS;
-            while ((n = epoll_wait(ep, ev, 32, 0)) == 0 && clock_mono_ns() < until)
-                sched_yield(); /* anything else runnable here goes first */
-        }
-        if (n == 0)
-            n = epoll_wait(ep, ev, 32, timeout);
+        int n = epoll_wait(ep, ev, 32, timeout);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "lambda-emulator: the HTTP event loop failed: epoll_wait: %s\n",
                     strerror(errno));
@@ -187,11 +169,10 @@ int http_in_loop(void)
     return in_loop;
 }
 
-void http_loop_hooks(void (*idle)(void), int (*spin)(void))
+void http_loop_on_idle(void (*fn)(void))
 {
     pthread_mutex_lock(&loop_lock);
-    idle_hook = idle;
-    spin_hook = spin;
+    idle_hook = fn;
     pthread_mutex_unlock(&loop_lock);
 }
 
