@@ -85,9 +85,15 @@ void post_init_error(rapi *api, const char *type, const char *message)
         return;
     rapi_result res;
     rapi_post(api, "/runtime/init/error", body, len, "application/json", type, NULL, &res);
-    if (res.status < 200 || res.status >= 300)
-        lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s%s",
-               rapi_base_url(api), res.status ? "HTTP status " : "", res.status ? "" : res.detail);
+    if (res.status < 200 || res.status >= 300) {
+        char why[256];
+        if (res.status)
+            snprintf(why, sizeof why, "HTTP %ld", res.status);
+        else
+            snprintf(why, sizeof why, "%s", res.detail);
+        lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s",
+               rapi_base_url(api), why);
+    }
     free(body);
 }
 
