@@ -3,6 +3,7 @@
  * backtrace_symbols_fd() writes without allocating. */
 #include "config.h"
 #include "crash.h"
+#include "slot.h"
 
 #include <execinfo.h>
 #include <signal.h>
@@ -13,9 +14,17 @@
 #define MAX_FRAMES 64
 
 static int crash_fd = -1;
+static __thread worker_slot *crash_slot;
+
+void crash_watch(worker_slot *slot)
+{
+    crash_slot = slot;
+}
 
 static void on_crash(int signo)
 {
+    if (crash_slot)
+        __atomic_store_n(&crash_slot->culprit, 1, __ATOMIC_SEQ_CST);
     void *frames[MAX_FRAMES];
     int n = backtrace(frames, MAX_FRAMES);
     if (crash_fd >= 0 && n > 0)

@@ -6,7 +6,14 @@
 #ifndef BOOTSTRAP_CRASH_H
 #define BOOTSTRAP_CRASH_H
 
+struct worker_slot;
+
 /* Install the handlers; backtraces go to fd (a memfd the supervisor owns). */
 void crash_handlers_install(int fd);
+
+/* The slot of the calling thread's invoke loop: a crash in this thread
+ * marks it (culprit), so the supervisor can tell which of a worker's
+ * invocations crashed it.  NULL: none. */
+void crash_watch(struct worker_slot *slot);
 
 #endif

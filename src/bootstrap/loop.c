@@ -1,6 +1,7 @@
 /* loop.c -- see loop.h. */
 #include "config.h"
 #include "loop.h"
+#include "crash.h"
 #include "error_json.h"
 #include "rstream.h"
 #include "shutdown.h"
@@ -102,10 +103,13 @@ int loop_run(runtime *rt)
     lambda_invocation *inv = &rt->inv;
     lr_function_info_from_env(&rt->fn);
     lr_invocation_init(inv, &ops, rt, &rt->fn);
+    crash_watch(rt->slot);
     char err[1024];
     int status = 1;
     for (;;) {
+        __atomic_store_n(&rt->polling, 1, __ATOMIC_SEQ_CST);
         int got = rapi_next(rt->api, inv, err, sizeof err);
+        __atomic_store_n(&rt->polling, 0, __ATOMIC_SEQ_CST);
         if (got < 0) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
             break;
@@ -125,10 +129,12 @@ int loop_run(runtime *rt)
                      inv->invocation_id ? inv->invocation_id : "");
             slot_set(rt->slot, SLOT_BUSY);
         }
-        if (inv->trace_id)
-            setenv(TRACE_ENV, inv->trace_id, 1);
-        else
-            unsetenv(TRACE_ENV);
+        if (rt->trace_env) {
+            if (inv->trace_id)
+                setenv(TRACE_ENV, inv->trace_id, 1);
+            else
+                unsetenv(TRACE_ENV);
+        }
         int rc = rt->plugin->handler(inv);
         lr_invocation_finish(inv, rt->plugin->handler_text, rc);
         slot_set(rt->slot, SLOT_IDLE);
@@ -143,7 +149,7 @@ int loop_run(runtime *rt)
         }
     }
     int signo;
-    if (status == 0 && shutdown_requested(&signo))
+    if (status == 0 && shutdown_requested(&signo) && signo)
         lr_log(NULL, LAMBDA_LOG_INFO, "%s received: shutting down",
                signo == SIGINT ? "SIGINT" : "SIGTERM");
     lr_invocation_free(inv);

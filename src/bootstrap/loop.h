@@ -18,6 +18,10 @@ typedef struct runtime {
     lambda_invocation inv;
     worker_slot *slot; /* shared with the supervisor; NULL without one */
     struct rstream *stream; /* streamed responses (rstream.h), made when first needed */
+    /* export the trace id as _X_AMZN_TRACE_ID (single concurrency only:
+     * setenv is not thread-safe, and the variable is per process) */
+    int trace_env;
+    int polling; /* non-zero while waiting in GET /next (atomic; threads.c) */
     /* set when a post met a non-recoverable answer: exit after this handler */
     int fatal;
     char fatal_msg[768];

@@ -31,7 +31,7 @@ static int start(settings *s)
                                        "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
         return 2;
     }
-    return s->supervisor ? supervise(s) : worker_run(s, NULL);
+    return s->supervisor ? supervise(s) : worker_run(s, NULL, s->concurrency_model);
 }
 
 int main(int argc, char **argv)

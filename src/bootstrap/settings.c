@@ -15,6 +15,8 @@
 #define LR_TASK_ROOT "/var/task"
 #endif
 
+const char *const settings_models[] = {"auto", "threads", "processes", NULL};
+
 static const cfg_key runtime_keys[] = {
     {"handler", CFG_STRING, offsetof(settings, handler), 0, 0, NULL},
     {"task_root", CFG_STRING, offsetof(settings, task_root), 0, 0, NULL},
@@ -22,6 +24,8 @@ static const cfg_key runtime_keys[] = {
     {"api_retries", CFG_INT, offsetof(settings, api_retries), 1, 100, NULL},
     {"api_retry_delay", CFG_SECONDS, offsetof(settings, api_retry_delay), 0, 10, NULL},
     {"supervisor", CFG_BOOL, offsetof(settings, supervisor), 0, 0, NULL},
+    {"max_concurrency", CFG_INT, offsetof(settings, max_concurrency), 1, 1024, NULL},
+    {"concurrency_model", CFG_ENUM, offsetof(settings, concurrency_model), 0, 0, settings_models},
     CFG_KEY_END,
 };
 
@@ -54,6 +58,7 @@ static const struct env_map {
     {"_HANDLER", runtime_keys, "handler"},
     {"LAMBDA_TASK_ROOT", runtime_keys, "task_root"},
     {"AWS_LAMBDA_RUNTIME_API", runtime_keys, "runtime_api"},
+    {"AWS_LAMBDA_MAX_CONCURRENCY", runtime_keys, "max_concurrency"},
     {"AWS_LAMBDA_LOG_LEVEL", log_keys, "level"},
     {"AWS_LAMBDA_LOG_FORMAT", log_keys, "format"},
     {NULL, NULL, NULL},
@@ -66,6 +71,8 @@ void settings_defaults(settings *s)
     s->api_retries = 5;
     s->api_retry_delay = 0.1;
     s->supervisor = 1;
+    s->max_concurrency = 1;
+    s->concurrency_model = MODEL_AUTO;
     s->log_level = 2; /* INFO */
     s->log_format = 0; /* Text */
 }
@@ -93,7 +100,8 @@ static void usage(FILE *to, const char *default_config)
             "\n"
             "Settings, each overriding the one before: built-in defaults, the [runtime] and\n"
             "[log] sections of the INI file, the environment (_HANDLER, LAMBDA_TASK_ROOT,\n"
-            "AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT), and\n"
+            "AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_MAX_CONCURRENCY, AWS_LAMBDA_LOG_LEVEL,\n"
+            "AWS_LAMBDA_LOG_FORMAT), and\n"
             "HANDLER.  See bootstrap(8) and lambda-runtime.ini(5).\n",
             default_config);
 }

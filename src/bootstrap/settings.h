@@ -17,12 +17,20 @@ typedef struct settings {
     long api_retries;       /* attempts to reach the Runtime API before giving up */
     double api_retry_delay; /* first pause between attempts (doubles each time) */
     int supervisor;         /* run the plugin in a supervised worker process */
+    long max_concurrency;   /* invocations in flight at once (AWS_LAMBDA_MAX_CONCURRENCY) */
+    int concurrency_model;  /* index into settings_models: how to run them */
     /* [log] */
     int log_level;          /* index into lr_log_level_names */
     int log_format;         /* index into lr_log_format_names */
     /* where the settings came from */
     char *config_path;      /* the INI file read (NULL if none) */
 } settings;
+
+/* How max_concurrency > 1 invocations run: auto = threads of one worker
+ * process when the plugin declares LAMBDA_PLUGIN_THREAD_SAFE, else one
+ * worker process each. */
+enum { MODEL_AUTO, MODEL_THREADS, MODEL_PROCESSES };
+extern const char *const settings_models[];
 
 enum { SETTINGS_OK = 0, SETTINGS_EXIT = 1, SETTINGS_ERROR = -1 };
 

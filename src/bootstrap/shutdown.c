@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_asked; /* shutdown_request(); atomic accesses */
 
 static void on_stop(int signo)
 {
@@ -38,7 +39,12 @@ int shutdown_requested(int *signo)
 {
     if (signo)
         *signo = stop_signal;
-    return stop_signal != 0;
+    return stop_signal != 0 || __atomic_load_n(&stop_asked, __ATOMIC_SEQ_CST);
+}
+
+void shutdown_request(void)
+{
+    __atomic_store_n(&stop_asked, 1, __ATOMIC_SEQ_CST);
 }
 
 void shutdown_bound(long ms)

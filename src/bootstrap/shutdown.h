@@ -14,6 +14,11 @@ int shutdown_install(void);
 /* Non-zero once SIGTERM or SIGINT arrived; *signo (if not NULL) says which. */
 int shutdown_requested(int *signo);
 
+/* Ask every invoke loop of this process to stop as if a signal had come
+ * (used when one thread of a worker must end: the others follow);
+ * shutdown_requested() then reports *signo 0. */
+void shutdown_request(void);
+
 /* Arm a timer that ends the process (status 1, with a message) if the
  * shutdown hook has not returned within ms milliseconds. */
 void shutdown_bound(long ms);

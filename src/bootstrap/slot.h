@@ -3,7 +3,9 @@
  * invocation it is running and whether it has been answered, so that when
  * the worker dies the supervisor can answer exactly that invocation, and
  * why the worker chose to exit, so that a deliberate exit is not taken for
- * a crash.  One slot per worker, in a MAP_SHARED mapping.
+ * a crash.  One slot per invoke loop, in a MAP_SHARED mapping: a worker
+ * running N threads (AWS_LAMBDA_MAX_CONCURRENCY) has N consecutive slots,
+ * its exit reason is kept in the first.
  */
 #ifndef BOOTSTRAP_SLOT_H
 #define BOOTSTRAP_SLOT_H
@@ -25,7 +27,8 @@ typedef enum slot_exit {
 
 typedef struct worker_slot {
     int state;        /* slot_state, written with __atomic_store_n */
-    int exit_reason;  /* slot_exit */
+    int exit_reason;  /* slot_exit (of the worker: read in its first slot) */
+    int culprit;      /* set by the crash handler of the thread running request_id */
     char request_id[SLOT_ID_MAX];
     char invocation_id[SLOT_ID_MAX]; /* "" when the Runtime API gave none */
 } worker_slot;

@@ -3,7 +3,9 @@
 #include "supervisor.h"
 #include "crash.h"
 #include "error_json.h"
+#include "handler_name.h"
 #include "host.h"
+#include "loader.h"
 #include "loop.h"
 #include "shutdown.h"
 #include "slot.h"
@@ -77,17 +79,21 @@ static void pause_ms(long ms)
         ;
 }
 
-/* Post the error for the invocation the worker died in. */
+/* Post the error for an invocation the worker was running when it died.
+ * shared: it was one of several in flight in that worker, and not the
+ * one whose thread crashed (or that is unknown). */
 static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const char *handler,
-                                   const char *how, int signo, char **frames)
+                                   const char *how, int signo, char **frames, int shared)
 {
     char msg[1024], path[SLOT_ID_MAX + 64];
     const char *abbrev = signo ? sigabbrev_np(signo) : NULL;
     snprintf(msg, sizeof msg,
-             "RequestId: %s Error: Runtime exited with error: %s (%s%s%shandler %s; bootstrap "
+             "RequestId: %s Error: Runtime exited with error: %s (%s%s%shandler %s; %sbootstrap "
              "starts a new worker for the next invocation)",
              slot->request_id, how, abbrev ? "SIG" : "", abbrev ? abbrev : "", abbrev ? " in " : "",
-             handler ? handler : "?");
+             handler ? handler : "?",
+             shared ? "the worker process was running other invocations at the same time and "
+                      "one of them may have caused it; " : "");
     lr_log(slot->request_id, LAMBDA_LOG_ERROR, "%s", msg);
     size_t len;
     char *body = error_json("Runtime.ExitError", msg, (const char *const *)frames, &len);
@@ -104,13 +110,21 @@ static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const cha
     free(body);
 }
 
+/* One worker process and what it shares with the supervisor. */
+typedef struct worker {
+    pid_t pid;          /* 0 when not running */
+    worker_slot *slots; /* nslots entries in the shared mapping */
+    int bt_fd;          /* its crashing thread's backtrace */
+} worker;
+
 /* Start a worker; returns its pid (or -1). */
-static pid_t spawn(const settings *s, worker_slot *slot, int bt_fd)
+static pid_t spawn(const settings *s, worker *w, int nslots, int model)
 {
-    memset(slot, 0, sizeof *slot);
-    slot->state = SLOT_INIT;
+    memset(w->slots, 0, (size_t)nslots * sizeof *w->slots);
+    for (int i = 0; i < nslots; i++)
+        w->slots[i].state = SLOT_INIT;
     /* empty the backtrace file; the offset is shared with the worker */
-    if (ftruncate(bt_fd, 0) != 0 || lseek(bt_fd, 0, SEEK_SET) != 0)
+    if (ftruncate(w->bt_fd, 0) != 0 || lseek(w->bt_fd, 0, SEEK_SET) != 0)
         return -1;
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -119,69 +133,171 @@ static pid_t spawn(const settings *s, worker_slot *slot, int bt_fd)
          * SIGKILL after a timeout): it would keep taking invocations */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(1);
-        crash_handlers_install(bt_fd);
+        crash_handlers_install(w->bt_fd);
         fflush(NULL);
-        _exit(worker_run(s, slot));
+        _exit(worker_run(s, w->slots, model));
     }
+    w->pid = pid;
     return pid;
 }
 
-/* Wait for the worker, passing SIGTERM/SIGINT on to it once. */
-static int wait_worker(pid_t pid)
+/* The concurrency model, decided before any worker starts: with
+ * concurrency_model = auto, a short-lived child loads the plugin (without
+ * running its init) to read its LAMBDA_PLUGIN_THREAD_SAFE flag, so the
+ * supervisor never maps plugin code itself.  A plugin that cannot be loaded
+ * gets one worker, which posts the init error once. */
+static int choose_model(const settings *s)
 {
-    int wstatus, forwarded = 0, signo;
+    if (s->max_concurrency <= 1 || s->concurrency_model != MODEL_AUTO)
+        return s->concurrency_model;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        handler_name name;
+        char err[256];
+        plugin p;
+        load_error e;
+        if (handler_name_parse(s->handler, &name, err, sizeof err) < 0 ||
+            plugin_load(&p, s->task_root, &name, &e) < 0)
+            _exit(2);
+        _exit(p.desc->flags & LAMBDA_PLUGIN_THREAD_SAFE ? 0 : 1);
+    }
+    int wstatus = 0;
+    while (pid > 0 && waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    if (pid < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) == 2)
+        return MODEL_THREADS;
+    return WEXITSTATUS(wstatus) == 0 ? MODEL_THREADS : MODEL_PROCESSES;
+}
+
+/* Pass SIGTERM/SIGINT (or, for a stop the supervisor decides, SIGTERM) on
+ * to every running worker. */
+static void stop_all(worker *w, int n, int signo)
+{
+    for (int i = 0; i < n; i++)
+        if (w[i].pid > 0)
+            kill(w[i].pid, signo ? signo : SIGTERM);
+}
+
+/* Wait for any worker to end, passing a shutdown request on once. */
+static worker *wait_any(worker *w, int n, int *forwarded, int *wstatus)
+{
+    int signo;
     for (;;) {
-        if (!forwarded && shutdown_requested(&signo)) {
-            kill(pid, signo);
-            forwarded = 1;
+        if (!*forwarded && shutdown_requested(&signo)) {
+            stop_all(w, n, signo);
+            *forwarded = 1;
         }
-        if (waitpid(pid, &wstatus, 0) == pid)
-            return wstatus;
+        pid_t pid = waitpid(-1, wstatus, 0);
+        if (pid > 0) {
+            for (int i = 0; i < n; i++)
+                if (w[i].pid == pid) {
+                    w[i].pid = 0;
+                    return &w[i];
+                }
+            continue; /* not a worker (e.g. a stray child) */
+        }
         if (errno != EINTR)
-            return 0;
+            return NULL;
+    }
+}
+
+/* A worker died without choosing to: answer what it had in flight. */
+static void answer_all(rapi *api, const worker *w, int nslots, const char *handler,
+                       const char *how, int signo, char **frames)
+{
+    int busy = 0, culprits = 0;
+    for (int i = 0; i < nslots; i++)
+        if (slot_get(&w->slots[i]) == SLOT_BUSY) {
+            busy++;
+            culprits += w->slots[i].culprit != 0;
+        }
+    if (busy == 0) {
+        lr_log(NULL, LAMBDA_LOG_WARN, "worker died between invocations (%s); starting a new one", how);
+        return;
+    }
+    for (int i = 0; i < nslots; i++) {
+        const worker_slot *sl = &w->slots[i];
+        if (slot_get(sl) != SLOT_BUSY)
+            continue;
+        int guilty = busy == 1 || sl->culprit;
+        /* the backtrace is the crashing thread's: only with its invocation
+         * when that one is known */
+        answer_for_dead_worker(api, sl, handler, how, signo,
+                               guilty || culprits == 0 ? frames : NULL, !guilty);
     }
 }
 
 int supervise(const settings *s)
 {
-    worker_slot *slot = mmap(NULL, sizeof *slot, PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int bt_fd = memfd_create("bootstrap-backtrace", MFD_CLOEXEC);
-    if (slot == MAP_FAILED || bt_fd < 0) {
-        lr_log(NULL, LAMBDA_LOG_FATAL, "cannot set up the worker process (%s); set supervisor = false in [runtime] to run without one",
-               strerror(errno));
-        return 1;
+    int model = choose_model(s);
+    int conc = s->max_concurrency > 1 ? (int)s->max_concurrency : 1;
+    int nthreads = worker_threads(s, model, model == MODEL_THREADS ? LAMBDA_PLUGIN_THREAD_SAFE : 0);
+    int nworkers = conc / nthreads, nslots = nthreads;
+    size_t map_len = (size_t)nworkers * (size_t)nslots * sizeof(worker_slot);
+    worker_slot *slots = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    worker *w = calloc((size_t)nworkers, sizeof *w);
+    int ok = slots != MAP_FAILED && w;
+    for (int i = 0; ok && i < nworkers; i++) {
+        w[i].slots = slots + (size_t)i * (size_t)nslots;
+        w[i].bt_fd = memfd_create("bootstrap-backtrace", MFD_CLOEXEC);
+        ok = w[i].bt_fd >= 0;
     }
     rapi *api = NULL; /* the supervisor's own client, made when first needed */
     char err[1024], how[160];
-    int signo;
-    int init_crashes = 0, status = 1;
+    int signo, forwarded = 0, live = 0;
+    int init_crashes = 0, status = -1; /* -1: not decided yet */
     long pause = INIT_CRASH_PAUSE_MS;
-    for (;;) {
-        pid_t pid = spawn(s, slot, bt_fd);
-        if (pid < 0) {
+    if (!ok) {
+        lr_log(NULL, LAMBDA_LOG_FATAL, "cannot set up the worker processes (%s); set supervisor = false in [runtime] to run without them",
+               strerror(errno));
+        goto out;
+    }
+    if (nworkers > 1)
+        lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in %d worker processes%s",
+               conc, nworkers, s->concurrency_model == MODEL_PROCESSES ? " (concurrency_model = processes)"
+                                                                       : " (the plugin is not declared thread-safe)");
+    for (int i = 0; i < nworkers; i++) {
+        if (spawn(s, &w[i], nslots, model) < 0) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
+            stop_all(w, nworkers, SIGTERM);
+            forwarded = 1;
             break;
         }
-        int wstatus = wait_worker(pid);
-        if (slot->exit_reason == SLOT_EXIT_GRACEFUL) {
-            status = 0;
+        live++;
+    }
+    while (live > 0) {
+        int wstatus;
+        worker *dead = wait_any(w, nworkers, &forwarded, &wstatus);
+        if (!dead)
             break;
-        }
-        if (slot->exit_reason == SLOT_EXIT_FATAL) {
-            status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
-            break;
+        live--;
+        int reason = dead->slots[0].exit_reason;
+        if (reason == SLOT_EXIT_GRACEFUL || reason == SLOT_EXIT_FATAL) {
+            if (reason == SLOT_EXIT_FATAL)
+                status = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) ? WEXITSTATUS(wstatus) : 1;
+            else if (status < 0)
+                status = 0;
+            /* one worker stopping stops the environment: the others follow */
+            if (!forwarded) {
+                stop_all(w, nworkers, SIGTERM);
+                forwarded = 1;
+            }
+            continue;
         }
         describe(wstatus, how, sizeof how, &signo);
-        char *bt_text, **frames = read_backtrace(bt_fd, &bt_text);
+        char *bt_text, **frames = read_backtrace(dead->bt_fd, &bt_text);
         if (!api && !(api = rapi_new(s->runtime_api, s->api_retries, s->api_retry_delay, err, sizeof err))) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
             free(frames);
             free(bt_text);
-            break;
+            stop_all(w, nworkers, SIGTERM);
+            forwarded = 1;
+            status = 1;
+            continue;
         }
-        int state = slot_get(slot);
-        if (state == SLOT_INIT) {
+        int respawn = 1;
+        if (slot_get(&dead->slots[0]) == SLOT_INIT) {
             init_crashes++;
             lr_log(NULL, LAMBDA_LOG_ERROR, "worker died during plugin init (%s), %d time%s in a row",
                    how, init_crashes, init_crashes == 1 ? "" : "s");
@@ -192,30 +308,48 @@ int supervise(const settings *s)
                          "fix its init hook (run bootstrap with supervisor = false to see the crash "
                          "directly)", s->handler ? s->handler : "?", init_crashes, how);
                 post_init_error(api, "Runtime.ExitError", msg);
-                free(frames);
-                free(bt_text);
-                break;
+                respawn = 0;
+                status = 1;
+                stop_all(w, nworkers, SIGTERM);
+                forwarded = 1;
+            } else {
+                pause_ms(pause);
+                pause *= 2;
             }
-            pause_ms(pause);
-            pause *= 2;
         } else {
             init_crashes = 0;
             pause = INIT_CRASH_PAUSE_MS;
-            if (state == SLOT_BUSY)
-                answer_for_dead_worker(api, slot, s->handler, how, signo, frames);
-            else
-                lr_log(NULL, LAMBDA_LOG_WARN, "worker died between invocations (%s); starting a new one", how);
+            answer_all(api, dead, nslots, s->handler, how, signo, frames);
         }
         free(frames);
         free(bt_text);
-        if (shutdown_requested(NULL)) {
-            status = 0;
-            break;
+        if (forwarded || shutdown_requested(NULL)) {
+            /* stopping: no new worker */
+            if (status < 0 && shutdown_requested(NULL))
+                status = 0;
+            continue;
+        }
+        if (respawn) {
+            if (spawn(s, dead, nslots, model) < 0) {
+                lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
+                stop_all(w, nworkers, SIGTERM);
+                forwarded = 1;
+                status = 1;
+                continue;
+            }
+            live++;
         }
     }
+out:
+    if (status < 0)
+        status = 1;
     if (api)
         rapi_free(api);
-    close(bt_fd);
-    munmap(slot, sizeof *slot);
+    for (int i = 0; w && i < nworkers; i++)
+        if (w[i].bt_fd > 0)
+            close(w[i].bt_fd);
+    free(w);
+    if (slots != MAP_FAILED)
+        munmap(slots, map_len);
     return status;
 }

@@ -1,0 +1,74 @@
+/*
+ * conc.c -- test plugin for multi-concurrency (AWS_LAMBDA_MAX_CONCURRENCY):
+ * declared thread-safe; built a second time as concp.so without the flag
+ * (-DCONC_NOT_THREAD_SAFE) for the process model.
+ *   conc.report  logs a line, sleeps the event's "ms" (default 200), logs
+ *                again, then answers what the accessors said before and
+ *                after the sleep (request id, trace id), the
+ *                _X_AMZN_TRACE_ID it sees, its pid and thread id, and the
+ *                event's "i"
+ *   conc.crash   like report, but an event with "crash": true raises
+ *                SIGSEGV after the sleep
+ */
+#define _GNU_SOURCE
+#include <lambda/lambda.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int report(lambda_invocation *inv);
+int crash(lambda_invocation *inv);
+
+static void add_str(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static int run(lambda_invocation *inv, int may_crash)
+{
+    json_object *ev = lambda_event_json(inv), *v;
+    long ms = ev && json_object_object_get_ex(ev, "ms", &v) ? (long)json_object_get_int64(v) : 200;
+    int crash_now = may_crash && ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v);
+    int64_t i = ev && json_object_object_get_ex(ev, "i", &v) ? json_object_get_int64(v) : -1;
+    char *id = strdup(lambda_request_id(inv));
+    const char *t = lambda_trace_id(inv);
+    char *trace = t ? strdup(t) : NULL;
+    lambda_log(inv, LAMBDA_LOG_INFO, "conc start i=%lld", (long long)i);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    if (crash_now)
+        raise(SIGSEGV);
+    lambda_log(inv, LAMBDA_LOG_WARN, "conc end i=%lld", (long long)i);
+    json_object *o = json_object_new_object();
+    add_str(o, "requestId", id);
+    add_str(o, "requestIdAfter", lambda_request_id(inv));
+    add_str(o, "traceId", trace);
+    add_str(o, "traceIdAfter", lambda_trace_id(inv));
+    add_str(o, "traceEnv", getenv("_X_AMZN_TRACE_ID"));
+    json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+    json_object_object_add(o, "tid", json_object_new_int((int)gettid()));
+    json_object_object_add(o, "i", json_object_new_int64(i));
+    free(id);
+    free(trace);
+    return lambda_respond_json(inv, o);
+}
+
+int report(lambda_invocation *inv)
+{
+    return run(inv, 0);
+}
+
+int crash(lambda_invocation *inv)
+{
+    return run(inv, 1);
+}
+
+#ifdef CONC_NOT_THREAD_SAFE
+LAMBDA_PLUGIN("concp", "1.0", 0, NULL, NULL);
+#else
+LAMBDA_PLUGIN("conc", "1.0", LAMBDA_PLUGIN_THREAD_SAFE, NULL, NULL);
+#endif
