@@ -164,6 +164,11 @@ void waiter_resume(waiter *w);
 int emu_start(emu *e, emu_settings *st, char *err, size_t errlen);
 void emu_stop(emu *e);
 function *emu_function(emu *e, const char *name);
+/* Whether the HTTP loop should poll a little before it sleeps: at most one
+ * invocation in flight (a sequential caller), where catching the next
+ * message awake saves a wake-up; with more, the CPU is better left to the
+ * runtimes. */
+int pool_spin_worthwhile(void);
 /* Queue an invocation; -1 when the function's pool and queue are full. */
 int pool_submit(invocation *inv);
 /* A /next poll of inst on connection c: an invocation assigned to it

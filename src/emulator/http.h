@@ -39,9 +39,10 @@ void http_stop(struct MHD_Daemon *d);
 void http_resume(struct MHD_Connection *c);
 /* Whether this is the loop thread. */
 int http_in_loop(void);
-/* Have the loop call fn each time it has run its daemons, before it waits
- * (loop_lock held, as for handlers). */
-void http_loop_on_idle(void (*fn)(void));
+/* Have the loop call idle each time it has run its daemons, before it waits
+ * (loop_lock held, as for handlers); and poll for a while before it sleeps
+ * only when spin() says so. */
+void http_loop_hooks(void (*idle)(void), int (*spin)(void));
 /* Stop the loop thread (no daemon left). */
 void http_loop_end(void);
 

@@ -11,10 +11,21 @@
  * connection to a suspended /next poll and back without a thread switch.
  * loop_lock is held while daemons run; other threads take it (never with
  * emu->lock held) to add, quiesce or stop a daemon.
+ *
+ * Before it sleeps, the loop polls for up to SPIN_NS: the next message of an
+ * exchange (the runtime's post, its next poll, the caller's next request)
+ * usually comes within that, and catching it awake saves a wake-up of an
+ * idle CPU, the dearest step of a round trip on a virtual machine.  Only
+ * when the spin hook allows it (one invocation in flight at most) and the
+ * machine has a CPU to spare (runnable tasks, sampled from /proc/loadavg
+ * every 20 ms, no more than CPUs): on a busy machine wake-ups are cheap and
+ * the CPU is better left to the runtimes (an unconditional spin measured
+ * worse there, in p50 and p99).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,8 +53,11 @@ static int ep = -1, wake_fd = -1, started, stopping;
 static pthread_t loop_thread;
 static entry *entries;
 static uint64_t next_id = 1;
+#define SPIN_NS 50000
+
 static __thread int in_loop;
 static void (*idle_hook)(void);
+static int (*spin_hook)(void);
 
 /* Daemons with resumed connections: pend_lock is a leaf lock. */
 #define MAX_PENDING 64
@@ -90,6 +104,34 @@ static void run_pending(void)
     }
 }
 
+/* Whether the machine has an idle CPU now (sampled every 20 ms). */
+static int cpu_to_spare(void)
+{
+    static int64_t next_ns;
+    static int spare;
+    static long ncpu;
+    int64_t now = clock_mono_ns();
+    if (now < next_ns)
+        return spare;
+    next_ns = now + 20000000;
+    if (!ncpu)
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    long running = 0;
+    if (n > 0) {
+        buf[n] = '\0';
+        /* "0.20 0.18 0.12 RUNNABLE/TOTAL LASTPID" */
+        if (sscanf(buf, "%*s %*s %*s %ld/", &running) != 1)
+            running = 0;
+    }
+    spare = n > 0 && running > 0 && running <= ncpu;
+    return spare;
+}
+
 static void *loop_main(void *arg)
 {
     (void)arg;
@@ -97,7 +139,14 @@ static void *loop_main(void *arg)
     struct epoll_event ev[32];
     int timeout = -1;
     for (;;) {
-        int n = epoll_wait(ep, ev, 32, timeout);
+        int n = 0;
+        if (timeout != 0 && spin_hook && spin_hook() && cpu_to_spare()) {
+            int64_t until = clock_mono_ns() + SPIN_NS;
+            while ((n = epoll_wait(ep, ev, 32, 0)) == 0 && clock_mono_ns() < until)
+                ;
+        }
+        if (n == 0)
+            n = epoll_wait(ep, ev, 32, timeout);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "lambda-emulator: the HTTP event loop failed: epoll_wait: %s\n",
                     strerror(errno));
@@ -169,10 +218,11 @@ int http_in_loop(void)
     return in_loop;
 }
 
-void http_loop_on_idle(void (*fn)(void))
+void http_loop_hooks(void (*idle)(void), int (*spin)(void))
 {
     pthread_mutex_lock(&loop_lock);
-    idle_hook = fn;
+    idle_hook = idle;
+    spin_hook = spin;
     pthread_mutex_unlock(&loop_lock);
 }
 

@@ -23,6 +23,15 @@
 #include "error_json.h"
 #include "http.h"
 
+/* Invocations queued or running, all functions (atomic: the HTTP loop reads
+ * it without emu->lock). */
+static long in_flight;
+
+int pool_spin_worthwhile(void)
+{
+    return __atomic_load_n(&in_flight, __ATOMIC_RELAXED) <= 1;
+}
+
 static long slots_per_instance(const function *fn)
 {
     return fn->s->max_concurrency > 0 ? fn->s->max_concurrency : 1;
@@ -137,6 +146,7 @@ int pool_submit(invocation *inv)
         return -1;
     }
     inv_ref(inv); /* the pool's reference, released once reported */
+    __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     inv->state = INV_QUEUED;
     inv->queued_ns = clock_mono_ns();
     inv->q_next = NULL;
@@ -252,6 +262,7 @@ static void end_running(invocation *inv)
     function *fn = inv->fn;
     inv->state = INV_DONE;
     inv->end_ns = clock_mono_ns();
+    __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     for (invocation **p = &inst->running; *p; p = &(*p)->r_next)
         if (*p == inv) {
             *p = inv->r_next;
@@ -330,6 +341,7 @@ static void fail_queued(invocation *inv)
 {
     inv->state = INV_DONE;
     inv->start_ns = inv->end_ns = clock_mono_ns();
+    __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     inv_publish(inv);
     inv_unref(inv); /* the pool's */
 }
@@ -553,7 +565,7 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the log writer thread");
         return -1;
     }
-    http_loop_on_idle(report_flush);
+    http_loop_hooks(report_flush, pool_spin_worthwhile);
     if (pthread_create(&e->manager, NULL, manager_main, e) != 0) {
         snprintf(err, errlen, "cannot start the manager thread");
         report_stop_writer();
