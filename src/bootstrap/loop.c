@@ -149,7 +149,9 @@ int loop_run(runtime *rt)
         }
     }
     int signo;
-    if (status == 0 && shutdown_requested(&signo) && signo)
+    static int told; /* once per process, however many loops */
+    if (status == 0 && shutdown_requested(&signo) && signo &&
+        !__atomic_exchange_n(&told, 1, __ATOMIC_SEQ_CST))
         lr_log(NULL, LAMBDA_LOG_INFO, "%s received: shutting down",
                signo == SIGINT ? "SIGINT" : "SIGTERM");
     lr_invocation_free(inv);

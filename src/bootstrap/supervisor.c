@@ -80,8 +80,9 @@ static void pause_ms(long ms)
 }
 
 /* Post the error for an invocation the worker was running when it died.
- * shared: it was one of several in flight in that worker, and not the
- * one whose thread crashed (or that is unknown). */
+ * shared: 0 when it is the one that crashed the worker (or the only one in
+ * flight), 2 when another one's thread crashed, 1 when that is unknown
+ * (exit(), SIGKILL). */
 static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const char *handler,
                                    const char *how, int signo, char **frames, int shared)
 {
@@ -92,8 +93,9 @@ static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const cha
              "starts a new worker for the next invocation)",
              slot->request_id, how, abbrev ? "SIG" : "", abbrev ? abbrev : "", abbrev ? " in " : "",
              handler ? handler : "?",
-             shared ? "the worker process was running other invocations at the same time and "
-                      "one of them may have caused it; " : "");
+             shared == 2 ? "another invocation running in the same worker process crashed it; "
+             : shared ? "the worker process was running other invocations at the same time and "
+                        "one of them may have caused it; " : "");
     lr_log(slot->request_id, LAMBDA_LOG_ERROR, "%s", msg);
     size_t len;
     char *body = error_json("Runtime.ExitError", msg, (const char *const *)frames, &len);
@@ -224,7 +226,8 @@ static void answer_all(rapi *api, const worker *w, int nslots, const char *handl
         /* the backtrace is the crashing thread's: only with its invocation
          * when that one is known */
         answer_for_dead_worker(api, sl, handler, how, signo,
-                               guilty || culprits == 0 ? frames : NULL, !guilty);
+                               guilty || culprits == 0 ? frames : NULL,
+                               guilty ? 0 : culprits ? 2 : 1);
     }
 }
 

@@ -1,0 +1,173 @@
+#!/bin/bash
+# t-concurrency.sh -- multi-concurrency (AWS_LAMBDA_MAX_CONCURRENCY) through
+# the real lambda-emulator, which holds several /next polls per instance
+# (--max-concurrency): tests/plugins' conc.so (thread-safe, 200 ms) runs in
+# threads of one worker, concp.so (not thread-safe) and conc.so forced with
+# concurrency_model = processes in worker processes.  Four 200 ms
+# invocations end well under 400 ms in each model; request and trace ids
+# never cross; _X_AMZN_TRACE_ID is left unset under concurrency (and set
+# without it, where invocations run one at a time); JSON log lines parse
+# and carry the right requestId under 8 at once; AWS_LAMBDA_LOG_LEVEL=WARN
+# hides INFO; a crash with 4 in flight in one worker answers all 4 with
+# Runtime.ExitError and the next ones succeed; in the process model only
+# the crashed one fails.
+set -u
+: "${BUILD:?}" "${SRC:?}"
+top_srcdir=$SRC top_builddir=$BUILD
+. "$SRC/tests/emulator/lib.sh"
+
+bootstrap=$BUILD/src/bootstrap/bootstrap
+for so in conc concp; do
+  [ -f "$BUILD/tests/plugins/.libs/$so.so" ] || fail "tests/plugins/$so.so is not built"
+  ln -s "$BUILD/tests/plugins/.libs/$so.so" "$task_root/"
+done
+unset AWS_LAMBDA_MAX_CONCURRENCY AWS_LAMBDA_LOG_LEVEL AWS_LAMBDA_LOG_FORMAT _X_AMZN_TRACE_ID
+failures=0
+bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+printf '[runtime]\nconcurrency_model = processes\n' >"$work/procs.ini"
+# sanitized builds: a SIGSEGV kills the worker as it does unsanitized
+nosan='env.ASAN_OPTIONS = handle_segv=0:detect_leaks=0'
+cat >"$work/emu.ini" <<INI
+[emulator]
+runtime = $bootstrap
+task_root = $task_root
+concurrency = 1
+timeout = 20
+[function threads]
+handler = conc.report
+max_concurrency = 4
+[function procs]
+handler = concp.report
+max_concurrency = 4
+[function forced]
+handler = conc.report
+max_concurrency = 4
+runtime = $bootstrap --config $work/procs.ini
+[function single]
+handler = conc.report
+[function logs]
+handler = conc.report
+max_concurrency = 8
+log_format = JSON
+[function warn]
+handler = conc.report
+max_concurrency = 4
+log_format = JSON
+log_level = WARN
+[function crash]
+handler = conc.crash
+max_concurrency = 4
+$nosan
+[function pcrash]
+handler = concp.crash
+max_concurrency = 4
+$nosan
+INI
+start_emulator --config "$work/emu.ini"
+
+# conc NAME N MS [crash]: the invocations; their summary in $out
+conc() {
+  curl -s -o /dev/null "$(invoke_url "$1")" -d '{"ms":1}' # start the instance
+  out=$(python3 "$SRC/tests/bootstrap/conc-invoke.py" "$(invoke_url "$1")" "$2" "$3" ${4:-}) \
+    || { bad "$1: $out"; out='{"answers":{},"errors":{},"pids":0,"tids":0,"wall_ms":99999}'; }
+}
+j() { jget "$out" "$1"; }
+
+for fn in threads procs forced; do
+  conc $fn 4 200
+  ms=$(j 'j["wall_ms"]')
+  [ "$ms" -lt 320 ] && ok "$fn: four 200 ms invocations in $ms ms" \
+    || bad "$fn: four 200 ms invocations took $ms ms (not concurrent)"
+  [ "$(j 'len(j["answers"])')" = 4 ] && ok "$fn: request and trace ids never crossed" || bad "$fn: $out"
+  [ "$(j 'sorted(set(a["traceEnv"] for a in j["answers"].values()), key=str)')" = "[None]" ] \
+    && ok "$fn: _X_AMZN_TRACE_ID not set under concurrency" || bad "$fn: _X_AMZN_TRACE_ID set: $out"
+  case $fn in
+    threads) want="1 4" ;;
+    *) want="4 4" ;;
+  esac
+  [ "$(j 'j["pids"]') $(j 'j["tids"]')" = "$want" ] && ok "$fn: processes, threads = $want" \
+    || bad "$fn: expected (processes, threads) $want, saw $(j 'j["pids"]') $(j 'j["tids"]')"
+done
+
+conc threads 16 20
+[ "$(j 'len(j["answers"])')" = 16 ] && ok "threads: 16 at once on 4 threads, none crossed" || bad "threads 16: $out"
+
+# Without AWS_LAMBDA_MAX_CONCURRENCY: one at a time, the variable set.
+conc single 4 100
+ms=$(j 'j["wall_ms"]')
+[ "$ms" -ge 390 ] && ok "single: one at a time ($ms ms for 4 x 100 ms)" || bad "single: 4 x 100 ms in $ms ms"
+[ "$(j 'all(a["traceEnv"] == a["traceId"] for a in j["answers"].values())')" = True ] \
+  && ok "single: _X_AMZN_TRACE_ID is the invocation's trace id" || bad "single: $out"
+
+# Logs: 8 at once, JSON lines, each with its invocation's requestId.
+conc logs 8 200
+python3 - "$out" "$emu_out" "$emu_err" <<'PY' && ok "logs: JSON lines of 8 at once parse and carry the right requestId" || bad "logs"
+import json, re, sys
+out = json.loads(sys.argv[1])
+want = {int(i): a["requestId"] for i, a in out["answers"].items()}
+assert len(want) == 8, out
+seen = {}
+for path in sys.argv[2:]:
+    for line in open(path, errors="replace"):
+        if '"conc ' not in line:
+            continue
+        rec = json.loads(line)  # every line parses on its own
+        m = re.match(r"conc (start|end) i=(-?\d+)$", rec["message"])
+        assert m, line
+        i = int(m.group(2))
+        if i not in want:
+            continue
+        assert rec["requestId"] == want[i], (rec, want[i])
+        assert rec["level"] == ("INFO" if m.group(1) == "start" else "WARN"), rec
+        assert rec["timestamp"].endswith("Z"), rec
+        seen[(i, m.group(1))] = True
+assert len(seen) == 16, sorted(seen)
+PY
+
+# AWS_LAMBDA_LOG_LEVEL=WARN hides INFO, under concurrency too.
+conc warn 4 50
+ids=$(j '" ".join(a["requestId"] for a in j["answers"].values())')
+n_end=0 n_start=0
+for id in $ids; do
+  n_end=$((n_end + $(grep -h "\"requestId\":\"$id\"" "$emu_out" "$emu_err" | grep -c '"message":"conc end')))
+  n_start=$((n_start + $(grep -h "\"requestId\":\"$id\"" "$emu_out" "$emu_err" | grep -c '"message":"conc start')))
+done
+[ "$n_end $n_start" = "4 0" ] && ok "warn: AWS_LAMBDA_LOG_LEVEL=WARN hides INFO" \
+  || bad "warn: expected 4 WARN lines and no INFO line, saw $n_end and $n_start"
+
+# A crash with 4 in flight in one worker (threads): all 4 answered with
+# Runtime.ExitError, the crashed one with its backtrace; then service goes on.
+conc crash 4 400 crash
+[ "$(j 'len(j["errors"])') $(j 'len(j["answers"])')" = "4 0" ] \
+  && ok "crash (threads): all 4 in flight answered with an error" || bad "crash (threads): $out"
+[ "$(j 'sorted(e["errorType"] for e in j["errors"].values())')" = "['Runtime.ExitError', 'Runtime.ExitError', 'Runtime.ExitError', 'Runtime.ExitError']" ] \
+  && [ "$(j 'all("signal: segmentation fault" in e["errorMessage"] for e in j["errors"].values())')" = True ] \
+  && ok "crash (threads): Runtime.ExitError, signal named" || bad "crash (threads): $out"
+[ "$(j '"another invocation" not in j["errors"]["0"]["errorMessage"] and len(j["errors"]["0"]["stackTrace"]) > 0')" = True ] \
+  && [ "$(j 'sum("another invocation running in the same worker process crashed it" in e["errorMessage"] for e in j["errors"].values())')" = 3 ] \
+  && ok "crash (threads): the crashed invocation has the backtrace, the others say another one crashed" \
+  || bad "crash (threads): culprit not told apart: $out"
+conc crash 4 50
+[ "$(j 'len(j["answers"])')" = 4 ] && ok "crash (threads): the next 4 succeed" || bad "crash (threads) after: $out"
+
+# Process model: only the crashed worker's invocation fails.
+conc pcrash 4 400 crash
+[ "$(j 'len(j["errors"])') $(j 'len(j["answers"])')" = "1 3" ] && [ "$(j 'list(j["errors"])')" = "['0']" ] \
+  && ok "crash (processes): only the crashed invocation failed" || bad "crash (processes): $out"
+conc pcrash 4 50
+[ "$(j 'len(j["answers"])') $(j 'j["pids"]')" = "4 4" ] && ok "crash (processes): the next 4 succeed on 4 workers" \
+  || bad "crash (processes) after: $out"
+
+# Bad values are refused.
+AWS_LAMBDA_MAX_CONCURRENCY=0 "$bootstrap" conc.report 2>"$work/err0"; rc=$?
+[ $rc = 2 ] && grep -q "environment variable AWS_LAMBDA_MAX_CONCURRENCY: bad value '0'" "$work/err0" \
+  && ok "AWS_LAMBDA_MAX_CONCURRENCY=0 refused" || bad "AWS_LAMBDA_MAX_CONCURRENCY=0: status $rc, $(cat "$work/err0")"
+printf '[runtime]\nconcurrency_model = fibers\n' >"$work/bad.ini"
+LAMBDA_RUNTIME_CONFIG=$work/bad.ini "$bootstrap" conc.report 2>"$work/err1"; rc=$?
+[ $rc = 2 ] && grep -q "bad.ini:2: bad value 'fibers' for concurrency_model" "$work/err1" \
+  && ok "concurrency_model = fibers refused with FILE:LINE" || bad "concurrency_model: status $rc, $(cat "$work/err1")"
+
+stop_emulator
+[ "$failures" = 0 ] || { echo "--- emulator stderr" >&2; tail -40 "$emu_err" >&2; exit 1; }
+echo "PASS: t-concurrency"
