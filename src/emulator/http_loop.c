@@ -82,8 +82,9 @@ static void run_entry(entry *en)
     }
 }
 
-/* Run the daemons that have resumed connections (loop_lock held). */
-static void run_pending(void)
+/* Run the daemons that have resumed connections (loop_lock held).  Returns
+ * whether some are left (resumed again and again): the loop must not sleep. */
+static int run_pending(void)
 {
     for (int round = 0; round < 64; round++) {
         struct MHD_Daemon *take[MAX_PENDING];
@@ -93,7 +94,7 @@ static void run_pending(void)
         npending = pending_overflow = 0;
         pthread_mutex_unlock(&pend_lock);
         if (!n && !all)
-            return;
+            return 0;
         for (entry *en = entries; en; en = en->next) {
             int hit = all;
             for (int i = 0; i < n && !hit; i++)
@@ -102,6 +103,10 @@ static void run_pending(void)
                 run_entry(en);
         }
     }
+    pthread_mutex_lock(&pend_lock);
+    int left = npending > 0 || pending_overflow;
+    pthread_mutex_unlock(&pend_lock);
+    return left;
 }
 
 /* Whether the machine has an idle CPU now (sampled every 20 ms). */
@@ -175,10 +180,10 @@ static void *loop_main(void *arg)
                 run_entry(en);
             }
         }
-        run_pending();
+        int left = run_pending();
         if (idle_hook) {
             idle_hook();
-            run_pending();
+            left = run_pending();
         }
         for (entry *en = entries; en; en = en->next)
             if (en->due_ns >= 0 && (next < 0 || en->due_ns < next))
@@ -190,6 +195,8 @@ static void *loop_main(void *arg)
             now = clock_mono_ns();
             timeout = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
         }
+        if (left)
+            timeout = 0;
     }
 }
 
