@@ -10,7 +10,8 @@
 # and carry the right requestId under 8 at once; AWS_LAMBDA_LOG_LEVEL=WARN
 # hides INFO; a crash with 4 in flight in one worker answers all 4 with
 # Runtime.ExitError and the next ones succeed; in the process model only
-# the crashed one fails.
+# the crashed one fails; SIGTERM with 4 in flight answers them all and runs
+# the shutdown hook once per worker process.
 set -u
 : "${BUILD:?}" "${SRC:?}"
 top_srcdir=$SRC top_builddir=$BUILD
@@ -59,6 +60,14 @@ log_level = WARN
 handler = conc.crash
 max_concurrency = 4
 $nosan
+[function stop]
+handler = conc.report
+max_concurrency = 4
+env.CONC_SHUTDOWN_FILE = $work/stop.hook
+[function pstop]
+handler = concp.report
+max_concurrency = 4
+env.CONC_SHUTDOWN_FILE = $work/pstop.hook
 [function pcrash]
 handler = concp.crash
 max_concurrency = 4
@@ -158,6 +167,34 @@ conc pcrash 4 400 crash
 conc pcrash 4 50
 [ "$(j 'len(j["answers"])') $(j 'j["pids"]')" = "4 4" ] && ok "crash (processes): the next 4 succeed on 4 workers" \
   || bad "crash (processes) after: $out"
+
+# SIGTERM to bootstrap with 4 in flight: all 4 answered, then the plugin's
+# shutdown hook runs once per worker process (1 with threads, 4 without).
+for fn in stop pstop; do
+  curl -s -o /dev/null "$(invoke_url $fn)" -d '{"ms":1}'
+  rt=""
+  for p in $(ps -o pid= --ppid "$emu_pid"); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "AWS_LAMBDA_FUNCTION_NAME=$fn" && rt=$p
+  done
+  [ -n "$rt" ] || { bad "$fn: no bootstrap process found"; continue; }
+  before=$(grep -c 'conc start' "$emu_err")
+  python3 "$SRC/tests/bootstrap/conc-invoke.py" "$(invoke_url $fn)" 4 400 >"$work/$fn.out" 2>&1 &
+  py=$!
+  # all 4 handlers running (each logs "conc start" first)
+  for _ in $(seq 200); do
+    [ "$(grep -c 'conc start' "$emu_err")" -ge $((before + 4)) ] && break; sleep 0.01
+  done
+  kill -TERM "$rt"
+  wait $py && out=$(cat "$work/$fn.out") && [ "$(j 'len(j["answers"])')" = 4 ] \
+    && ok "$fn: SIGTERM with 4 in flight: all 4 answered" || bad "$fn: SIGTERM in flight: $(cat "$work/$fn.out")"
+  for _ in $(seq 100); do kill -0 "$rt" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$rt" 2>/dev/null && bad "$fn: bootstrap still running 5 s after SIGTERM"
+  want=1; [ $fn = pstop ] && want=4
+  [ "$(grep -c '^shutdown ' "$work/$fn.hook" 2>/dev/null)" = $want ] \
+    && [ "$(sort -u "$work/$fn.hook" | wc -l)" = $want ] \
+    && ok "$fn: shutdown hook ran once in each of $want worker process(es)" \
+    || bad "$fn: shutdown hook lines: $(cat "$work/$fn.hook" 2>/dev/null)"
+done
 
 # Bad values are refused.
 AWS_LAMBDA_MAX_CONCURRENCY=0 "$bootstrap" conc.report 2>"$work/err0"; rc=$?

@@ -9,11 +9,13 @@
  *                event's "i"
  *   conc.crash   like report, but an event with "crash": true raises
  *                SIGSEGV after the sleep
+ * The shutdown hook appends "shutdown PID" to $CONC_SHUTDOWN_FILE (when set).
  */
 #define _GNU_SOURCE
 #include <lambda/lambda.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,8 +69,18 @@ int crash(lambda_invocation *inv)
     return run(inv, 1);
 }
 
+static void conc_shutdown(void)
+{
+    const char *path = getenv("CONC_SHUTDOWN_FILE");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "shutdown %d\n", (int)getpid());
+        fclose(f);
+    }
+}
+
 #ifdef CONC_NOT_THREAD_SAFE
-LAMBDA_PLUGIN("concp", "1.0", 0, NULL, NULL);
+LAMBDA_PLUGIN("concp", "1.0", 0, NULL, conc_shutdown);
 #else
-LAMBDA_PLUGIN("conc", "1.0", LAMBDA_PLUGIN_THREAD_SAFE, NULL, NULL);
+LAMBDA_PLUGIN("conc", "1.0", LAMBDA_PLUGIN_THREAD_SAFE, NULL, conc_shutdown);
 #endif
