@@ -19,7 +19,7 @@ static char ini[64];
 
 static const char *const env_vars[] = {"_HANDLER", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API",
                                        "AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_LOG_FORMAT",
-                                       "LAMBDA_RUNTIME_CONFIG", NULL};
+                                       "LAMBDA_RUNTIME_CONFIG", "AWS_LAMBDA_MAX_CONCURRENCY", NULL};
 
 static void setup(void)
 {
@@ -72,6 +72,33 @@ START_TEST(defaults)
     ck_assert_int_eq(s.log_level, 2);
     ck_assert_int_eq(s.log_format, 0);
     ck_assert_int_eq(s.supervisor, 1);
+    ck_assert_int_eq(s.max_concurrency, 1);
+    ck_assert_int_eq(s.concurrency_model, MODEL_AUTO);
+}
+END_TEST
+
+static void refused(const char *text, const char *want);
+
+START_TEST(concurrency)
+{
+    write_ini("[runtime]\nmax_concurrency = 3\nconcurrency_model = Processes\n");
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_int_eq(s.max_concurrency, 3);
+    ck_assert_int_eq(s.concurrency_model, MODEL_PROCESSES);
+    settings_free(&s);
+    settings_defaults(&s);
+    setenv("AWS_LAMBDA_MAX_CONCURRENCY", "8", 1);
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_int_eq(s.max_concurrency, 8); /* the environment beats the INI file */
+    settings_free(&s);
+    settings_defaults(&s);
+    setenv("AWS_LAMBDA_MAX_CONCURRENCY", "many", 1);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, "environment variable AWS_LAMBDA_MAX_CONCURRENCY: bad value 'many'"), "%s", err);
+    unsetenv("AWS_LAMBDA_MAX_CONCURRENCY");
+    refused("[runtime]\nmax_concurrency = 0\n", ":2: bad value '0' for max_concurrency: expected an integer from 1 to 1024");
+    refused("[runtime]\nconcurrency_model = fibers\n",
+            ":2: bad value 'fibers' for concurrency_model: expected one of auto, threads, processes");
 }
 END_TEST
 
@@ -223,6 +250,7 @@ int main(void)
     tcase_add_test(tc, precedence);
     tcase_add_test(tc, empty_env_ignored);
     tcase_add_test(tc, validation);
+    tcase_add_test(tc, concurrency);
     tcase_add_test(tc, other_programs_sections_skipped);
     tcase_add_test(tc, bad_environment);
     tcase_add_test(tc, config_file_choice);
