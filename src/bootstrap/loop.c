@@ -87,13 +87,12 @@ void post_init_error(rapi *api, const char *type, const char *message)
     rapi_result res;
     rapi_post(api, "/runtime/init/error", body, len, "application/json", type, NULL, &res);
     if (res.status < 200 || res.status >= 300) {
-        char why[256];
         if (res.status)
-            snprintf(why, sizeof why, "HTTP %ld", res.status);
+            lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): HTTP %ld",
+                   rapi_base_url(api), res.status);
         else
-            snprintf(why, sizeof why, "%s", res.detail);
-        lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s",
-               rapi_base_url(api), why);
+            lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s",
+                   rapi_base_url(api), res.detail);
     }
     free(body);
 }

@@ -613,14 +613,8 @@ void emu_stop(emu *e)
                     pool_kill_instance(inst, "shutdown");
             killed = 1;
         }
-        /* idle_cv uses the realtime clock */
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        clock_realtime_after(&ts, 50);
         pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
     }
     e->stop_manager = 1;
@@ -634,12 +628,7 @@ void emu_stop(emu *e)
     int64_t give_up = clock_mono_ns() + 2000 * 1000000LL;
     while (e->calls > 0 && clock_mono_ns() < give_up) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        clock_realtime_after(&ts, 20);
         pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
     }
     pthread_mutex_unlock(&e->lock);

@@ -235,12 +235,7 @@ static void *writer_main(void *arg)
         /* Lines queued without a wake-up (START) wait at most 50 ms. */
         while (!q_head && !q_stop) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 50 * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            clock_realtime_after(&ts, 50);
             pthread_mutex_unlock(&drain_lock); /* the loop may flush meanwhile */
             pthread_cond_timedwait(&q_cv, &q_lock, &ts);
             pthread_mutex_unlock(&q_lock);
