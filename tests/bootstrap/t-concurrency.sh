@@ -23,6 +23,8 @@ for so in conc concp; do
   [ -f "$BUILD/tests/plugins/.libs/$so.so" ] || fail "tests/plugins/$so.so is not built"
   ln -s "$BUILD/tests/plugins/.libs/$so.so" "$task_root/"
 done
+[ -f "$BUILD/plugins/.libs/stream.so" ] || fail "plugins/stream.so is not built"
+ln -s "$BUILD/plugins/.libs/stream.so" "$task_root/"
 unset AWS_LAMBDA_MAX_CONCURRENCY AWS_LAMBDA_LOG_LEVEL AWS_LAMBDA_LOG_FORMAT _X_AMZN_TRACE_ID
 failures=0
 bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
@@ -51,6 +53,9 @@ runtime = $bootstrap --config $work/procs.ini
 handler = conc.report
 max_concurrency = 4
 runtime = $bootstrap --config $work/nosup.ini
+[function streams]
+handler = stream.handler
+max_concurrency = 4
 [function single]
 handler = conc.report
 [function logs]
@@ -107,6 +112,23 @@ done
 
 conc threads 16 20
 [ "$(j 'len(j["answers"])')" = 16 ] && ok "threads: 16 at once on 4 threads, none crossed" || bad "threads 16: $out"
+
+# Response streaming in 4 threads at once (plugins/stream.so): 5 events
+# 100 ms apart each, all four streams complete, together in under 2 x 400 ms.
+curl -s -o /dev/null "$url/2021-11-15/functions/streams/response-streaming-invocations" -d '{"count":1}'
+t0=$(date +%s%N)
+pids=""
+for i in 1 2 3 4; do
+  curl -s -N -m 20 -o "$work/stream.$i" "$url/2021-11-15/functions/streams/response-streaming-invocations" \
+    -d '{"count":5,"interval_ms":100}' &
+  pids="$pids $!"
+done
+wait $pids
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+n=0
+for i in 1 2 3 4; do [ "$(tr -c '[:print:]\n' '.' <"$work/stream.$i" | grep -o '"n":[0-9]*,"of":5' | wc -l)" = 5 ] && n=$((n + 1)); done
+[ $n = 4 ] && [ $ms -lt 800 ] && ok "streams: 4 streamed responses at once in $ms ms" \
+  || bad "streams: $n of 4 streams complete, $ms ms"
 
 # Without AWS_LAMBDA_MAX_CONCURRENCY: one at a time, the variable set.
 conc single 4 100
