@@ -252,19 +252,22 @@ int supervise(const settings *s)
     int init_crashes = 0, status = -1; /* -1: not decided yet */
     long pause = INIT_CRASH_PAUSE_MS;
     if (!ok) {
-        lr_log(NULL, LAMBDA_LOG_FATAL, "cannot set up the worker processes (%s); set supervisor = false in [runtime] to run without them",
-               strerror(errno));
+        lr_log(NULL, LAMBDA_LOG_FATAL,
+               "cannot set up the worker processes (%s); set supervisor = false in [runtime] to "
+               "run without them", strerror(errno));
         goto out;
     }
     if (nworkers > 1)
-        lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in %d worker processes%s",
-               conc, nworkers, s->concurrency_model == MODEL_PROCESSES ? " (concurrency_model = processes)"
-                                                                       : " (the plugin is not declared thread-safe)");
+        lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in %d worker processes (%s)",
+               conc, nworkers, s->concurrency_model == MODEL_PROCESSES
+                                   ? "concurrency_model = processes"
+                                   : "the plugin is not declared thread-safe");
     for (int i = 0; i < nworkers; i++) {
         if (spawn(s, &w[i], nslots, model) < 0) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
             stop_all(w, nworkers, SIGTERM);
             forwarded = 1;
+            status = 1;
             break;
         }
         live++;

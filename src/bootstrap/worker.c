@@ -59,9 +59,12 @@ static int run_loops(const settings *s, rapi *api, plugin *p, worker_slot *slots
         if (n == 1)
             status = loop_run(&rts[0]);
         else {
-            lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in threads of one process (plugin %s%s)",
-                   n, p->desc->name ? p->desc->name : "?",
-                   p->desc->flags & LAMBDA_PLUGIN_THREAD_SAFE ? ", thread-safe" : ", not declared thread-safe: forced by concurrency_model");
+            lr_log(NULL, LAMBDA_LOG_INFO,
+                   "running %d invocations at once in threads of one process (plugin %s, %s)", n,
+                   p->desc->name ? p->desc->name : "?",
+                   p->desc->flags & LAMBDA_PLUGIN_THREAD_SAFE
+                       ? "thread-safe"
+                       : "not declared thread-safe: forced by concurrency_model = threads");
             status = threads_run(rts, n);
         }
     }
