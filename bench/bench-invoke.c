@@ -8,7 +8,8 @@
  *   - a 6 MB payload round trip
  * and, in the same run, the floor: one plain keep-alive HTTP round trip to a
  * trivial libmicrohttpd responder in this process.  Prints a table with the
- * ratio of each latency to the floor.
+ * ratio of each latency to the floor.  The floor and the sequential invokes
+ * are measured in alternating blocks, so both see the same machine.
  *
  *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n N] [-c N]
  */
@@ -158,36 +159,60 @@ struct latency {
     double p50, p99, per_sec;
 };
 
-/* n sequential POSTs of body to url over one connection (after warmup). */
-static int measure_sequential(const char *url, const char *body, int n, int echo,
-                              struct latency *out)
-{
+/* Sequential POSTs of one body to one URL over one keep-alive connection,
+ * run in blocks so that two series can be interleaved: the floor and the
+ * invocations then see the same machine (an idle CPU wakes slowly here, and
+ * other load comes and goes). */
+struct series {
     struct client c;
-    client_init(&c, url);
-    double *t = calloc((size_t)n, sizeof *t);
-    size_t blen = strlen(body);
-    for (int i = 0; i < 50; i++)
-        client_post(&c, body, blen);
+    const char *url, *body;
+    size_t blen;
+    int echo;              /* the answer must equal the body */
+    double *t, busy_ms;
+    int n, done;
+};
+
+static int series_init(struct series *s, const char *url, const char *body, int n, int echo)
+{
+    memset(s, 0, sizeof *s);
+    client_init(&s->c, url);
+    s->url = url;
+    s->body = body;
+    s->blen = strlen(body);
+    s->echo = echo;
+    s->n = n;
+    s->t = calloc((size_t)n, sizeof *s->t);
+    for (int i = 0; i < 50; i++) /* warm up */
+        client_post(&s->c, body, s->blen);
+    return s->t ? 0 : -1;
+}
+
+/* Run up to k more requests; -1 on a wrong answer. */
+static int series_run(struct series *s, int k)
+{
     double start = now_ms();
-    for (int i = 0; i < n; i++) {
+    for (; k > 0 && s->done < s->n; k--) {
         double t0 = now_ms();
-        long code = client_post(&c, body, blen);
-        t[i] = now_ms() - t0;
-        if (code != 200 || (echo && (c.body.len != blen || memcmp(c.body.buf, body, blen)))) {
+        long code = client_post(&s->c, s->body, s->blen);
+        s->t[s->done++] = now_ms() - t0;
+        if (code != 200 ||
+            (s->echo && (s->c.body.len != s->blen || memcmp(s->c.body.buf, s->body, s->blen)))) {
             fprintf(stderr, "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo\n",
-                    url, code, c.body.len);
-            free(t);
-            client_free(&c);
+                    s->url, code, s->c.body.len);
             return -1;
         }
     }
-    double total = now_ms() - start;
-    out->per_sec = n / (total / 1e3);
-    out->p50 = percentile(t, n, 50);
-    out->p99 = percentile(t, n, 99);
-    free(t);
-    client_free(&c);
+    s->busy_ms += now_ms() - start;
     return 0;
+}
+
+static void series_result(struct series *s, struct latency *out)
+{
+    out->per_sec = s->done / (s->busy_ms / 1e3);
+    out->p50 = percentile(s->t, s->done, 50);
+    out->p99 = percentile(s->t, s->done, 99);
+    free(s->t);
+    client_free(&s->c);
 }
 
 struct worker {
@@ -297,10 +322,6 @@ int main(int argc, char **argv)
     }
     char furl[128];
     snprintf(furl, sizeof furl, "http://127.0.0.1:%d/", fport);
-    struct latency floor;
-    if (measure_sequential(furl, "{}", n, 0, &floor) < 0)
-        return 1;
-    MHD_stop_daemon(d);
 
     /* Cold start: emulator exec to first answered invoke. */
     int port = free_port();
@@ -331,10 +352,19 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    struct latency seq;
-    char small[] = "{\"hello\":\"world\"}";
-    if (measure_sequential(url, small, n, 1, &seq) < 0)
+    /* The floor and sequential invokes, interleaved in blocks of 100. */
+    struct latency floor, seq;
+    struct series fs, is;
+    if (series_init(&fs, furl, "{}", n, 0) < 0 ||
+        series_init(&is, url, "{\"hello\":\"world\"}", n, 1) < 0)
         goto out;
+    while (fs.done < n || is.done < n)
+        if (series_run(&fs, 100) < 0 || series_run(&is, 100) < 0)
+            goto out;
+    series_result(&fs, &floor);
+    series_result(&is, &seq);
+    MHD_stop_daemon(d);
+    d = NULL;
     int err2, err8;
     /* warm all 8 instances before measuring */
     measure_concurrent(url, 8, 20, &err8);
@@ -372,6 +402,8 @@ int main(int argc, char **argv)
            seq.p50 < 3 * floor.p50 ? "met" : "NOT met", seq.p50 / floor.p50);
     rc = (err2 || err8 || !big_ok) ? 1 : 0;
 out:
+    if (d)
+        MHD_stop_daemon(d);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     curl_global_cleanup();
