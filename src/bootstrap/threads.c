@@ -1,6 +1,7 @@
 /* threads.c -- see threads.h. */
 #include "config.h"
 #include "threads.h"
+#include "clock.h"
 #include "shutdown.h"
 
 #include <errno.h>
@@ -83,12 +84,7 @@ int threads_run(runtime *rts, int n)
     int left = started, stopping = status != 0;
     while (left > 0) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += REWAKE_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        clock_realtime_after(&until, REWAKE_MS);
         int rc = stopping ? sem_timedwait(&ended, &until) : sem_wait(&ended);
         if (rc == 0) {
             left--;
