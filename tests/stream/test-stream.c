@@ -7,6 +7,8 @@
 #include "host.h"
 
 #include <check.h>
+
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,9 +272,5 @@ int main(void)
     tcase_add_test(tc, host_without_streaming);
     tcase_add_test(tc, reset_forgets_the_stream);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -3,6 +3,8 @@
 #include "error_json.h"
 
 #include <check.h>
+
+#include "check-run.h"
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +69,5 @@ int main(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, utf8_and_control);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -3,6 +3,8 @@
 #include "host.h"
 
 #include <check.h>
+
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,9 +124,5 @@ int main(void)
     tcase_add_test(tc, request_id_check);
     tcase_add_test(tc, reset_clears);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -7,6 +7,8 @@
 #include "host.h"
 
 #include <check.h>
+
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,9 +324,5 @@ int main(void)
     tcase_add_test(tc, optional_accessors_absent);
     tcase_add_test(tc, init_fail);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -7,6 +7,8 @@
 #include "settings.h"
 
 #include <check.h>
+
+#include "check-run.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,9 +259,5 @@ int main(void)
     tcase_add_test(tc, command_line_errors);
     tcase_add_test(tc, help_and_version);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(su);
 }
