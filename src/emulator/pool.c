@@ -593,7 +593,8 @@ void emu_stop(emu *e)
             emu_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
             fail_queued(inv);
         }
-        wake_polls(fn, NULL);
+        /* SIGTERM first, as Lambda does: a runtime waiting in /next shuts
+         * down gracefully; its polls are answered when it exits. */
         for (instance *inst = fn->instances; inst; inst = inst->next)
             if (inst->pid > 0 && !inst->dead)
                 kill(-inst->pid, SIGTERM);
