@@ -233,7 +233,14 @@ LAMBDA_RUNTIME_CONFIG=$work/bad.ini "$bootstrap" conc.report 2>"$work/err1"; rc=
 [ $rc = 2 ] && grep -q "bad.ini:2: bad value 'fibers' for concurrency_model" "$work/err1" \
   && ok "concurrency_model = fibers refused with FILE:LINE" || bad "concurrency_model: status $rc, $(cat "$work/err1")"
 
+err_lines=$(wc -l <"$emu_err"); out_lines=$(wc -l <"$emu_out")
 stop_emulator
+# The emulator's shutdown SIGTERMs the runtimes first, as Lambda does: every
+# bootstrap (threads and processes, polling /next) stops without a FATAL line.
+shutdown_log=$( { tail -n +"$((err_lines + 1))" "$emu_err"; tail -n +"$((out_lines + 1))" "$emu_out"; } )
+echo "$shutdown_log" | grep -q 'FATAL' \
+  && bad "shutdown: a runtime logged FATAL: $(echo "$shutdown_log" | grep FATAL | head -3)" \
+  || ok "shutdown: every runtime stops on SIGTERM without a FATAL line"
 # sanitized builds: no report from any bootstrap (leaks are checked in the
 # processes that exit normally: the supervisor, and bootstrap without one)
 grep -q 'Sanitizer' "$emu_err" "$emu_out" && bad "a sanitizer reported: $(grep -h -A5 Sanitizer "$emu_err" "$emu_out" | head -20)"
