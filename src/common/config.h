@@ -44,8 +44,13 @@ typedef struct cfg_section {
                  char *err, size_t errlen);
 } cfg_section;
 
+/* The longest line cfg_load accepts, in bytes (values such as tokens and
+ * ARNs run to hundreds of bytes; inih's own buffer is 200 on Debian, see
+ * read_line in config.c). */
+#define CFG_MAX_LINE (1024 * 1024)
+
 /*
- * Load PATH.  A missing file is not an error when missing_ok is set (the
+ * Load PATH (a directory is refused).  A missing file is not an error when missing_ok is set (the
  * built-in defaults then stand).  Returns 0, or -1 with "PATH:LINE: message"
  * in err.
  */

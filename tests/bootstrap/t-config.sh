@@ -22,6 +22,20 @@ LAMBDA_RUNTIME_CONFIG=$T/bad.ini "$BOOTSTRAP" > "$T/out" 2>&1
 check "unknown key via LAMBDA_RUNTIME_CONFIG: exit 2" [ $? = 2 ]
 check "unknown key: FILE:LINE" grep -q "$T/bad.ini:2: unknown key 'retries' in \[runtime\]" "$T/out"
 
+# Long lines (issue 8 item 7): a 300-byte comment and a 70,000-byte value
+# in another program's section change no line number; an error after them
+# names its own line; --config DIRECTORY is refused by name.
+long=$(head -c 70000 /dev/zero | tr '\0' t)
+{ printf '; %s\n' "$(head -c 300 /dev/zero | tr '\0' c)"
+  printf '[function other]\nenv.TOKEN = %s\n[runtime]\n' "$long"
+  printf 'handler = echo.handler   ; %s\n\napi_retries = many\n' "$long"; } > "$T/long.ini"
+"$BOOTSTRAP" --config "$T/long.ini" > "$T/out" 2>&1
+check "long lines: exit 2 for the bad value after them" [ $? = 2 ]
+check "long lines: the bad value's own line (7)" grep -q "$T/long.ini:7: bad value 'many' for api_retries" "$T/out"
+"$BOOTSTRAP" --config "$T" > "$T/out" 2>&1
+check "--config DIRECTORY: exit 2" [ $? = 2 ]
+check "--config DIRECTORY: said so" grep -q "$T: is a directory, not a configuration file" "$T/out"
+
 # Precedence: the INI file names probe.report, _HANDLER beats it, argv beats both.
 event e.json '{}'
 script "invoke${TAB}$T/e.json"

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "settings.h"
+#include "../common/config.h"
 
 #include <check.h>
 
@@ -180,6 +181,110 @@ START_TEST(validation)
 }
 END_TEST
 
+/* A string of N copies of C (static buffer, overwritten by the next call). */
+static char *repeat(char c, size_t n)
+{
+    static char *buf;
+    free(buf);
+    buf = malloc(n + 1);
+    ck_assert_ptr_nonnull(buf);
+    memset(buf, c, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Write the INI text made by printf(FMT, LONG). */
+static void write_ini_with(const char *fmt, const char *fill)
+{
+    FILE *f = fopen(ini, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, fmt, fill);
+    fclose(f);
+}
+
+START_TEST(long_lines)
+{
+    /* a value of 300 bytes and one of 64 KB + 1, stored whole */
+    char *v = repeat('t', 300);
+    write_ini_with("[runtime]\nhandler = %s\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_str_eq(s.handler, v);
+    settings_free(&s);
+    settings_defaults(&s);
+    v = repeat('u', 65537);
+    write_ini_with("[runtime]\n  handler:%s   ; an inline comment\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_str_eq(s.handler, v);
+
+    /* a 250-byte comment (either prefix) changes no line number */
+    v = repeat('c', 250);
+    write_ini_with("; %s\n[runtime]\napi_retries = lots\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":3: bad value 'lots' for api_retries"), "%s", err);
+    write_ini_with("[runtime]\n# %s\n\nhandlr = x.y\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":4: unknown key 'handlr'"), "%s", err);
+
+    /* errors on a long line name that line */
+    v = repeat('9', 400);
+    write_ini_with("[runtime]\n\napi_retries = %s\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":3: bad value '999"), "%s", err);
+    v = repeat('x', 300);
+    write_ini_with("[runtime]\nhandler = a.b\n%s\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":3: syntax error"), "%s", err);
+    /* the first error is reported, whichever kind it is */
+    write_ini_with("[runtime]\nnot a pair\napi_retries = %s\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":2: syntax error"), "%s", err);
+    write_ini_with("[runtime]\napi_retries = %s\nnot a pair\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":2: bad value 'xxx"), "%s", err);
+    write_ini_with("[%s]\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":1: unknown section [xxx"), "%s", err);
+
+    /* past CFG_MAX_LINE: refused, naming the line */
+    v = repeat('y', CFG_MAX_LINE + 1);
+    write_ini_with("[runtime]\n;%s\n", v);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":2: line longer than"), "%s", err);
+}
+END_TEST
+
+START_TEST(line_forms)
+{
+    /* indented lines are ordinary lines, not continuations; CRLF; a BOM */
+    write_ini("\xEF\xBB\xBF[runtime]\r\n  handler = a.b\r\n\tapi_retries = 7\r\n");
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_str_eq(s.handler, "a.b");
+    ck_assert_int_eq(s.api_retries, 7);
+    settings_free(&s);
+    settings_defaults(&s);
+    /* no newline at the end of the file */
+    write_ini("[runtime]\nhandler = c.d");
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert_str_eq(s.handler, "c.d");
+    FILE *f = fopen(ini, "w");
+    fwrite("[runtime]\nhandler = a\0b\n", 1, 25, f);
+    fclose(f);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, ":2: the line contains a NUL byte"), "%s", err);
+}
+END_TEST
+
+START_TEST(config_is_a_directory)
+{
+    ck_assert_int_eq(load("--config", "/tmp", NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, "/tmp: is a directory, not a configuration file"), "%s", err);
+    setenv("LAMBDA_RUNTIME_CONFIG", "/", 1);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, "/: is a directory"), "%s", err);
+    unsetenv("LAMBDA_RUNTIME_CONFIG");
+}
+END_TEST
+
 START_TEST(other_programs_sections_skipped)
 {
     write_ini("[emulator]\nlisten = 127.0.0.1:9000\nanything = goes\n"
@@ -253,6 +358,9 @@ int main(void)
     tcase_add_test(tc, empty_env_ignored);
     tcase_add_test(tc, validation);
     tcase_add_test(tc, concurrency);
+    tcase_add_test(tc, long_lines);
+    tcase_add_test(tc, line_forms);
+    tcase_add_test(tc, config_is_a_directory);
     tcase_add_test(tc, other_programs_sections_skipped);
     tcase_add_test(tc, bad_environment);
     tcase_add_test(tc, config_file_choice);
