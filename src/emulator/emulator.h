@@ -106,6 +106,7 @@ typedef struct instance {
     long ntail;               /* running invocations with Tail */
     char *init_error_type;
     lr_buf init_error;
+    int echoes_nonce;         /* has posted Lambda-Runtime-Invocation-Id */
     char recent[16][40];      /* request ids recently finished here */
     unsigned recent_i;
     long hwm_kb;              /* last measured peak RSS of the process tree */
@@ -180,7 +181,8 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
 void pool_poll_gone(instance *inst, waiter *w);
 /* Find the running invocation ID of inst for a /response or /error post:
  * returns it with a reference, or NULL with *status set to 410 (finished or
- * stale nonce) or 400 (unknown). */
+ * stale nonce), 400 (unknown) or 428 (no nonce from a runtime that echoes
+ * it). */
 invocation *pool_lookup(instance *inst, const char *id, const char *nonce, int *status);
 /* End a running invocation with the result already stored (resp, or
  * err_type/err): DONE, off the instance, then published and reported.
@@ -200,6 +202,10 @@ int instance_start(instance *inst, char *err, size_t errlen);
 /* Read what the runtime has written so far and queue its lines. */
 void instance_drain(instance *inst);
 long instance_peak_rss_kb(instance *inst);
+/* The process of inst holding socket inode (the deepest, when a child
+ * inherited it), or 0 when none of them does.  inst's processes are its
+ * runtime and the runtime's descendants. */
+pid_t instance_process_holding(instance *inst, unsigned long inode);
 void instance_free(instance *inst);
 
 /* runtime_api.c */

@@ -86,6 +86,14 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
                               void *cls, MHD_RequestCompletedCallback done,
                               unsigned *port, char *err, size_t errlen)
 {
+    return http_start_notify(addr, handler, cls, done, NULL, port, err, errlen);
+}
+
+struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
+                                     void *cls, MHD_RequestCompletedCallback done,
+                                     MHD_NotifyConnectionCallback notify,
+                                     unsigned *port, char *err, size_t errlen)
+{
     struct sockaddr_in sa;
     if (parse_addr(addr, &sa, err, errlen) < 0)
         return NULL;
@@ -96,6 +104,7 @@ struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handle
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
         MHD_OPTION_NOTIFY_COMPLETED, done, cls,
+        MHD_OPTION_NOTIFY_CONNECTION, notify, cls,
         MHD_OPTION_END);
     if (!d) {
         snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another with --listen)",

@@ -22,6 +22,12 @@ int http_check_addr(const char *addr, char *err, size_t errlen);
 struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
                               void *cls, MHD_RequestCompletedCallback done,
                               unsigned *port, char *err, size_t errlen);
+/* The same, with notify (may be NULL) called as each connection opens and
+ * closes: the socket context it sets lives as long as the connection. */
+struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
+                                     void *cls, MHD_RequestCompletedCallback done,
+                                     MHD_NotifyConnectionCallback notify,
+                                     unsigned *port, char *err, size_t errlen);
 
 /* http_loop.c: the one thread that runs every server.  The calls below are
  * made from other threads, never with emu->lock held (handlers take it). */

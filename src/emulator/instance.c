@@ -5,7 +5,6 @@
  * line (keeping lines for Tail) and reaps it, and its peak memory.
  */
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +24,7 @@
 
 #include "clock.h"
 #include "emulator.h"
+#include "proctree.h"
 
 #ifndef LR_RUNTIME_DIR
 #define LR_RUNTIME_DIR "/var/runtime"
@@ -256,61 +256,30 @@ void instance_drain(instance *inst)
  * Memory: peak RSS of the process and its descendants
  * ------------------------------------------------------------------------ */
 
-static long status_kb(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
-    long kb = 0;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            kb = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return kb;
-}
-
-static long tree_hwm_kb(pid_t pid, int depth)
-{
-    long kb = status_kb(pid, "VmHWM");
-    if (depth > 8)
-        return kb;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    if (!d)
-        return kb;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        char cpath[320];
-        snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)pid, de->d_name);
-        FILE *f = fopen(cpath, "re");
-        if (!f)
-            continue;
-        int child;
-        while (fscanf(f, "%d", &child) == 1)
-            kb += tree_hwm_kb(child, depth + 1);
-        fclose(f);
-    }
-    closedir(d);
-    return kb;
-}
-
 long instance_peak_rss_kb(instance *inst)
 {
     long kb = 0;
     if (inst->pid > 0 && !__atomic_load_n(&inst->dead, __ATOMIC_RELAXED))
-        kb = tree_hwm_kb(inst->pid, 0);
+        kb = proctree_hwm_kb(inst->pid);
     long old = __atomic_load_n(&inst->hwm_kb, __ATOMIC_RELAXED);
     if (kb > old)
         __atomic_store_n(&inst->hwm_kb, kb, __ATOMIC_RELAXED);
     return kb > old ? kb : old;
+}
+
+pid_t instance_process_holding(instance *inst, unsigned long inode)
+{
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    pid_t root = inst->dead ? 0 : inst->pid;
+    pthread_mutex_unlock(&e->lock);
+    pid_t pids[PROCTREE_MAX];
+    size_t n = proctree_list(root, pids, PROCTREE_MAX);
+    /* Children come after their parent: look from the deepest. */
+    while (n-- > 0)
+        if (proctree_holds_socket(pids[n], inode))
+            return pids[n];
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -358,18 +327,46 @@ static void *instance_main(void *arg)
     return NULL;
 }
 
+/* The forked child: async-signal-safe calls only.  It waits until the
+ * parent has recorded its pid (go closed): the Runtime API admits only the
+ * processes of a known pid's tree. */
+static void run_child(int out, int err, int go[2], const char *task_root, const char *cmd,
+                      char **env)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(go[1]);
+    char b;
+    while (read(go[0], &b, 1) < 0 && errno == EINTR)
+        ;
+    if (chdir(task_root) < 0) {
+        static const char msg[] = "lambda-emulator: cannot enter the task root directory\n";
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        (void)w;
+        _exit(127);
+    }
+    execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+    _exit(127);
+}
+
 int instance_start(instance *inst, char *err, size_t errlen)
 {
     function *fn = inst->fn;
     emu *e = fn->emu;
-    int out[2] = {-1, -1}, errp[2] = {-1, -1};
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, go[2] = {-1, -1};
     strv env = {0};
     char *cmd = NULL;
     pthread_mutex_init(&inst->log_lock, NULL);
     inst->rapi = runtime_api_start(inst, &inst->port, err, errlen);
     if (!inst->rapi)
         return -1;
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "cannot create pipes for the runtime: %s", strerror(errno));
         goto fail;
     }
@@ -383,28 +380,12 @@ int instance_start(instance *inst, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the runtime: fork: %s", strerror(errno));
         goto fail;
     }
-    if (pid == 0) {
-        /* Child: async-signal-safe calls only. */
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        dup2(out[1], 1);
-        dup2(errp[1], 2);
-        if (chdir(task_root) < 0) {
-            static const char msg[] = "lambda-emulator: cannot enter the task root directory\n";
-            ssize_t w = write(2, msg, sizeof msg - 1);
-            (void)w;
-            _exit(127);
-        }
-        execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env.v);
-        _exit(127);
-    }
+    if (pid == 0)
+        run_child(out[1], errp[1], go, task_root, cmd, env.v);
     setpgid(pid, pid);
     close(out[1]);
     close(errp[1]);
+    close(go[0]);
     inst->out_fd = out[0];
     inst->err_fd = errp[0];
     fcntl(inst->out_fd, F_SETFL, O_NONBLOCK);
@@ -419,6 +400,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
     if (inst->killed)
         kill(-pid, SIGKILL);
     pthread_mutex_unlock(&e->lock);
+    close(go[1]); /* the pid is known: the runtime may start */
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -439,6 +421,8 @@ fail:
             close(out[i]);
         if (errp[i] >= 0)
             close(errp[i]);
+        if (go[i] >= 0)
+            close(go[i]);
     }
     inst->out_fd = inst->err_fd = -1;
     strv_free(&env);

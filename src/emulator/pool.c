@@ -197,9 +197,14 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
     if (fn->queued == 0 || inst->busy >= inst->slots) {
         if (fn->queued > 0)
             wake_for_work(fn, 1); /* the wake-up was not ours */
+        /* Polls are served oldest first (AWS hands work to the runtime
+         * that has waited longest): append. */
         w->inst = inst;
-        w->next = fn->polls;
-        fn->polls = w;
+        w->next = NULL;
+        waiter **tail = &fn->polls;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = w;
         waiter_suspend(w, c);
         *wait = 1;
         pthread_mutex_unlock(&e->lock);
@@ -236,9 +241,21 @@ invocation *pool_lookup(instance *inst, const char *id, const char *nonce, int *
 {
     emu *e = inst->fn->emu;
     pthread_mutex_lock(&e->lock);
+    int echoed = nonce && *nonce;
+    /* A runtime that has echoed the nonce once must always: a post without
+     * it is then stale or not the runtime's.  One that never echoes (written
+     * before the header existed) is matched by request id alone, as AWS
+     * does; the Runtime API admits only the instance's own processes. */
+    if (echoed)
+        inst->echoes_nonce = 1;
+    else if (inst->echoes_nonce) {
+        *status = 428;
+        pthread_mutex_unlock(&e->lock);
+        return NULL;
+    }
     for (invocation *inv = inst->running; inv; inv = inv->r_next)
         if (strcmp(inv->id, id) == 0) {
-            if (nonce && *nonce && strcmp(nonce, inv->nonce) != 0)
+            if (echoed && strcmp(nonce, inv->nonce) != 0)
                 break; /* an earlier delivery of this id */
             inv_ref(inv);
             pthread_mutex_unlock(&e->lock);

@@ -6,6 +6,8 @@
  * POST /runtime/init/error.
  */
 #include "config.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "base64.h"
 #include "emulator.h"
 #include "http.h"
+#include "peer.h"
 
 #define PREFIX "/2018-06-01"
 #define ERROR_BODY_LIMIT (1024 * 1024)
@@ -29,6 +32,56 @@ typedef struct rconn {
     lr_buf body;
     waiter w;             /* a /next poll waiting for work */
 } rconn;
+
+/* One per connection (keep-alive: many requests): whose it is, decided on
+ * its first request.  See docs/emulator-security.md. */
+typedef struct rpeer {
+    int verdict;          /* 0 not checked yet, 1 a process of the instance, -1 not */
+    pid_t pid;            /* the process of the instance holding it */
+} rpeer;
+
+static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                   enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)c;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(rpeer));
+    } else {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Whether connection c comes from one of inst's processes: the socket at
+ * its other end must be open in one of them.  Decided once per connection;
+ * a refusal is logged once. */
+static int admitted(struct MHD_Connection *c, instance *inst)
+{
+    const union MHD_ConnectionInfo *si = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    rpeer none = {0, 0}, *p = si && si->socket_context ? si->socket_context : &none;
+    if (p->verdict)
+        return p->verdict > 0;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    unsigned long inode = ci ? peer_socket_inode(ci->client_addr, inst->port) : 0;
+    p->pid = inode ? instance_process_holding(inst, inode) : 0;
+    p->verdict = p->pid > 0 ? 1 : -1;
+    /* inode 0: the other end has closed its socket already (nobody reads
+     * the answer): refused without a log line. */
+    if (p->verdict < 0 && inode) {
+        char line[512];
+        unsigned port = 0;
+        if (ci && ci->client_addr->sa_family == AF_INET)
+            port = ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port);
+        int n = snprintf(line, sizeof line,
+                         "lambda-emulator: function %s: refused a Runtime API connection from "
+                         "127.0.0.1:%u (socket inode %lu): not a process of execution environment %u; "
+                         "only the runtime and its child processes may use AWS_LAMBDA_RUNTIME_API\n",
+                         inst->fn->name, port, inode, inst->id);
+        report_line(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    return p->verdict > 0;
+}
 
 static void done(void *cls, struct MHD_Connection *c, void **con_cls,
                  enum MHD_RequestTerminationCode toe)
@@ -110,6 +163,16 @@ static enum route route_of(const char *method, const char *url, char *id, size_t
     return R_NONE;
 }
 
+/* The Content-Type of the post that answers inv (emu->lock held): the
+ * latest post's, so a broken streamed response followed by a buffered one
+ * leaves neither a leak nor the first post's type behind. */
+static void set_content_type(invocation *inv, struct MHD_Connection *c)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    free(inv->content_type);
+    inv->content_type = ct ? strdup(ct) : NULL;
+}
+
 static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const char *id)
 {
     if (rc->route != R_RESPONSE && rc->route != R_ERROR)
@@ -124,11 +187,9 @@ static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const cha
     const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
     if (rc->route == R_RESPONSE && mode && strcasecmp(mode, "streaming") == 0) {
         rc->streaming = 1;
-        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
-        if (ct && !rc->inv->content_type)
-            rc->inv->content_type = strdup(ct);
+        set_content_type(rc->inv, c);
         pthread_mutex_unlock(&e->lock);
     }
 }
@@ -173,6 +234,14 @@ static enum MHD_Result stale(struct MHD_Connection *c, unsigned status)
                                 "go on with the next invocation");
     if (status == 404)
         return http_reply_error(c, 404, "NotFound", "no such Runtime API call");
+    if (status == 428)
+        return http_reply_error(c, 400, "MissingInvocationId",
+                                "this runtime has echoed Lambda-Runtime-Invocation-Id before; a post "
+                                "without it is refused (echo the header /next gave with the request id)");
+    if (status == 403)
+        return http_reply_error(c, 403, "AccessDeniedException",
+                                "this Runtime API serves only the processes of its own execution "
+                                "environment (the runtime and its child processes)");
     return http_reply_error(c, 400, "InvalidRequestID",
                             "no invocation with this request id runs in this execution environment");
 }
@@ -210,9 +279,7 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
                 lr_buf_free(&inv->resp);
                 inv->resp = rc->body;
                 memset(&rc->body, 0, sizeof rc->body);
-                const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-                if (ct)
-                    inv->content_type = strdup(ct);
+                set_content_type(inv, c);
             }
         }
         pthread_mutex_unlock(&e->lock);
@@ -266,9 +333,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         rc->route = route_of(method, url, id, sizeof id);
         /* Answers wait for the second call: one queued on the first makes
          * libmicrohttpd close the connection. */
-        if (rc->route == R_NONE)
+        if (!admitted(c, inst))
+            rc->status = 403; /* before it can take or answer anything */
+        else if (rc->route == R_NONE)
             rc->status = 404;
-        begin(c, inst, rc, id);
+        else
+            begin(c, inst, rc, id);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -281,5 +351,5 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 struct MHD_Daemon *runtime_api_start(instance *inst, unsigned *port, char *err, size_t errlen)
 {
-    return http_start("127.0.0.1:0", handle, inst, done, port, err, errlen);
+    return http_start_notify("127.0.0.1:0", handle, inst, done, notify, port, err, errlen);
 }

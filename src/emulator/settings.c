@@ -292,6 +292,17 @@ static void fill(fn_settings *s, const fn_settings *d)
     }
 }
 
+/* "option --task-root needs a value": ARG is the word getopt stopped at
+ * ("--task-root", or "-c" alone or ending a cluster such as "-hc"), OPT the
+ * option's value in the table (a letter for the short ones). */
+static void missing_value(char *err, size_t errlen, const char *arg, int opt)
+{
+    if (strncmp(arg, "--", 2) == 0 || opt <= 0 || opt > 127)
+        snprintf(err, errlen, "option %s needs a value (see --help)", arg);
+    else
+        snprintf(err, errlen, "option -%c needs a value (see --help)", opt);
+}
+
 int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
@@ -326,7 +337,9 @@ int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t err
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+c:l:hV", options, NULL)) != -1) {
+    /* A leading ':' (after '+'): a missing value returns ':', told apart
+     * from an unknown option. */
+    while ((c = getopt_long(argc, argv, "+:c:l:hV", options, NULL)) != -1) {
         const char *key = NULL;
         switch (c) {
         case 'c': config = optarg; break;
@@ -341,13 +354,11 @@ int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t err
         case O_LOG_FORMAT: key = "log_format"; break;
         case 'h': usage(stdout); return 1;
         case 'V': printf("lambda-emulator (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
+        case ':':
+            missing_value(err, errlen, argv[optind - 1], optopt);
+            return -1;
         default:
-            if (optopt && strchr("cl", optopt))
-                snprintf(err, errlen, "option -%c needs a value (see --help)", optopt);
-            else if (optopt >= O_TASK_ROOT)
-                snprintf(err, errlen, "option %s needs a value (see --help)", argv[optind - 1]);
-            else
-                snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+            snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
             return -1;
         }
         if (key && ncli < sizeof cli / sizeof cli[0])

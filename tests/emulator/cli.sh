@@ -21,6 +21,11 @@ expect_error() { # expect_error STATUS PATTERN ARGS...
   echo "$err" | grep -q -- "$pattern" || fail "'$*': message '$err' lacks '$pattern'"
 }
 expect_error 2 "unknown option '--bogus'" --bogus
+# Every option that takes a value, given none, is named in the message.
+for o in --config --listen --task-root --runtime --concurrency --max-concurrency --timeout \
+         --memory-size --init --log-format -c -l; do
+  expect_error 2 "^lambda-emulator: option $o needs a value (see --help)\$" $o
+done
 expect_error 2 "at most one HANDLER" a.b c.d
 expect_error 2 "bad value 'many' for concurrency" --config /dev/null --concurrency many
 expect_error 2 "bad listen address" --config /dev/null --task-root "$task_root" --listen nowhere

@@ -5,7 +5,9 @@ the emulator works with any conformant runtime.
 
 _HANDLER selects the behaviour at init: "initfail" posts /runtime/init/error
 and exits, "initcrash" exits 3 during init, "initsleep" hangs in init;
-anything else runs the invoke loop.  The event's "action" selects what one
+anything else runs the invoke loop ("noecho": without echoing
+Lambda-Runtime-Invocation-Id, like runtimes older than that header; "fifo":
+first two /next polls, A then B, that answer {"poll": NAME}).  The event's "action" selects what one
 invocation does: echo (default: the event back), sleep (seconds), segv,
 exit (status), error, context (headers and environment as JSON),
 memory (touch N MB, then answer), stream (chunked response, optional error
@@ -54,6 +56,49 @@ if handler == "initsleep":
     time.sleep(3600)
 
 
+def drained(conn):
+    """Whether the emulator has read all this connection sent (/proc/net/tcp:
+    the receive queue of its end is empty)."""
+    mine = conn.sock.getsockname()
+    want = "%08X:%04X" % (0x0100007F, int(port)), "%08X:%04X" % (0x0100007F, mine[1])
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            p = line.split()
+            if (p[1], p[2]) == want:
+                return int(p[4].split(":")[1], 16) == 0
+    return False
+
+
+def poll_in_order():
+    """Two /next polls, the second sent once the emulator has read the
+    first; each answers its invocation with its name."""
+    conns = []
+    for name in ("A", "B"):
+        c = http.client.HTTPConnection(host, int(port))
+        c.request("GET", BASE + "/invocation/next")
+        for _ in range(1000):
+            if drained(c):
+                break
+            time.sleep(0.01)
+        conns.append((name, c))
+
+    def answer(name, c):
+        r = c.getresponse()
+        r.read()
+        rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+        c.request("POST", BASE + "/invocation/%s/response" % rid, json.dumps({"poll": name}),
+                  {"Lambda-Runtime-Invocation-Id": r.getheader("Lambda-Runtime-Invocation-Id")})
+        c.getresponse().read()
+    ts = [threading.Thread(target=answer, args=nc) for nc in conns]
+    [t.start() for t in ts]
+    print("runtime.py: polls A and B waiting", flush=True)
+    [t.join() for t in ts]
+
+
+if handler == "fifo":
+    poll_in_order()
+
+
 def serve():
     while True:
         r, event = call("GET", "/invocation/next")
@@ -62,7 +107,7 @@ def serve():
             os._exit(1)
         rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
         nonce = r.getheader("Lambda-Runtime-Invocation-Id")
-        echo = {"Lambda-Runtime-Invocation-Id": nonce} if nonce else {}
+        echo = {"Lambda-Runtime-Invocation-Id": nonce} if nonce and handler != "noecho" else {}
         try:
             ev = json.loads(event)
         except ValueError:
@@ -125,6 +170,26 @@ def serve():
             s.send(b"0\r\n" + trailer + b"\r\n")
             s.getresponse().read()
             s.close()
+        elif action == "nononce":
+            # A post without the nonce (from a runtime that echoes it), then
+            # the real answer.
+            r2, _ = call("POST", path, b'{"forged":true}')
+            print("runtime.py: post without nonce answered %d" % r2.status, flush=True)
+            call("POST", path, event, echo)
+        elif action == "brokenstream":
+            # A streamed response (Content-Type text/x-broken) cut after one
+            # chunk, then the answer posted buffered, without a Content-Type.
+            s = http.client.HTTPConnection(host, int(port))
+            s.putrequest("POST", BASE + path)
+            s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+            s.putheader("Transfer-Encoding", "chunked")
+            s.putheader("Content-Type", "text/x-broken")
+            for k, v in echo.items():
+                s.putheader(k, v)
+            s.endheaders()
+            s.send(b"5\r\nbroke\r\n")
+            s.close()
+            call("POST", path, b'{"buffered":true}', echo)
         else:
             call("POST", path, event, echo)
 
