@@ -185,15 +185,28 @@ static char *shell_command(const char *cmd)
  * Output lines
  * ------------------------------------------------------------------------ */
 
+/* The running invocation of inst whose request id the line carries (the
+ * Text and JSON log formats both do, as does anything that prints it), or
+ * with one slot, the one running: at concurrency 1 all output is the
+ * invocation's, as on Lambda.  NULL otherwise: the line is the instance's,
+ * no caller's (emu->lock held). */
+static invocation *line_owner(instance *inst, const char *line, size_t len)
+{
+    for (invocation *inv = inst->running; inv; inv = inv->r_next)
+        if (memmem(line, len, inv->id, strlen(inv->id)))
+            return inv;
+    return inst->slots == 1 ? inst->running : NULL;
+}
+
 static void emit_line(instance *inst, int idx, const char *line, size_t len)
 {
     report_line(idx == 0 ? 1 : 2, line, len);
     if (__atomic_load_n(&inst->ntail, __ATOMIC_RELAXED) > 0) {
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
-        for (invocation *inv = inst->running; inv; inv = inv->r_next)
-            if (inv->tail)
-                report_tail_append(inv, line, len);
+        invocation *inv = line_owner(inst, line, len);
+        if (inv && inv->tail)
+            report_tail_append(inv, line, len);
         pthread_mutex_unlock(&e->lock);
     }
 }

@@ -138,8 +138,26 @@ def serve():
                 keep[-1][i] = 1
             call("POST", path, json.dumps({"pid": os.getpid()}), echo)
         elif action == "print":
+            # "lines" lines naming the request id, and "plain" lines that do
+            # not; with "barrier": DIR, "n": N, N invocations print at once
+            # (each waits until all N have started, and until all N printed).
+            def barrier(stage):
+                if "barrier" not in ev:
+                    return
+                open(os.path.join(ev["barrier"], "%s.%s" % (rid, stage)), "w").close()
+                for _ in range(1000):
+                    if sum(f.endswith(stage) for f in os.listdir(ev["barrier"])) >= int(ev["n"]):
+                        return
+                    time.sleep(0.01)
+            barrier("started")
+            # One write per line: print() writes the newline apart, so two
+            # threads' lines could interleave.
+            sys.stdout.flush()
             for i in range(int(ev.get("lines", 3))):
-                print("line %d of %s" % (i, rid), flush=True)
+                os.write(1, b"line %d of %s\n" % (i, rid.encode()))
+            for i in range(int(ev.get("plain", 0))):
+                os.write(1, b"plain line %d\n" % i)
+            barrier("printed")
             call("POST", path, json.dumps({"printed": True}), echo)
         elif action == "big":
             # A buffered response of "bytes" bytes; reports the status the
