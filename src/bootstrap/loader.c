@@ -1,6 +1,7 @@
 /* loader.c -- see loader.h. */
 #include "config.h"
 #include "loader.h"
+#include "elf_arch.h"
 #include "host.h"
 
 #include <dlfcn.h>
@@ -38,6 +39,23 @@ static int defined_in(void *handle, const void *addr, const char **where)
     return strcmp(info.dli_fname, lm->l_name) == 0;
 }
 
+/* Why dlopen() failed: a plugin for another architecture says so (dlerror()
+ * alone would say "wrong ELF class" or even "No such file or directory"). */
+static int dlopen_failed(const plugin *p, const handler_name *name, load_error *e)
+{
+    const char *why = dlerror();
+    char arch[512];
+    if (elf_arch_mismatch(p->path, arch, sizeof arch))
+        return fail(e, ERR_IMPORT, "Unable to import module '%s': %s. (dlopen(%s): %s)",
+                    name->module, arch, p->path, why ? why : "unknown error");
+    return fail(e, ERR_IMPORT,
+                "Unable to import module '%s': dlopen(%s) failed: %s. The most common cause "
+                "is a missing dependency or a file that is not a shared object built for "
+                "this system: check with `ldd -r %s`, and build plugins with "
+                "`cc -shared -fPIC ... $(pkg-config --cflags --libs lambda-runtime)`.",
+                name->module, p->path, why ? why : "unknown error", p->path);
+}
+
 static int open_plugin(plugin *p, const char *task_root, const handler_name *name, load_error *e)
 {
     if (asprintf(&p->path, "%s/%s.so", task_root, name->module) < 0) {
@@ -56,15 +74,8 @@ static int open_plugin(plugin *p, const char *task_root, const handler_name *nam
                     name->module, p->path);
     dlerror();
     p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
-    if (!p->handle) {
-        const char *why = dlerror();
-        return fail(e, ERR_IMPORT,
-                    "Unable to import module '%s': dlopen(%s) failed: %s. The most common cause "
-                    "is a missing dependency or a file that is not a shared object built for "
-                    "this system: check with `ldd -r %s`, and build plugins with "
-                    "`cc -shared -fPIC ... $(pkg-config --cflags --libs lambda-runtime)`.",
-                    name->module, p->path, why ? why : "unknown error", p->path);
-    }
+    if (!p->handle)
+        return dlopen_failed(p, name, e);
     return 0;
 }
 

@@ -61,3 +61,22 @@ has_post_header() { grep -qi "^$2: " "$T/rec/post-$1.headers"; }
 matches() { printf '%s\n' "$1" | grep -qE -- "$2"; }
 stderr_has() { grep -q -- "$1" "$T/stderr"; }
 show_stderr() { sed 's/^/  | /' "$T/stderr" >&2; }
+
+# init_error DESCRIPTION TYPE MESSAGE-PATTERN BOOTSTRAP-ARGS...: bootstrap posts
+# one init error of TYPE whose message matches the grep pattern, and exits 1
+# without asking for an invocation.
+init_error() {
+    d=$1 type=$2 pattern=$3; shift 3
+    run "$@"
+    ok=1
+    [ "$(status)" = "exit 1" ] || { ok=0; echo "  status: $(status)" >&2; }
+    [ "$(post_count)" = 1 ] || { ok=0; echo "  posts: $(post_count)" >&2; }
+    [ -f "$T/rec/post-1.path" ] && [ "$(post_path 1)" = "/2018-06-01/runtime/init/error" ] || ok=0
+    [ -f "$T/rec/post-1.path" ] && [ "$(post_header 1 Lambda-Runtime-Function-Error-Type)" = "$type" ] || ok=0
+    [ -f "$T/rec/post-1.body" ] && [ "$(post_body 1 | jq -r .errorType)" = "$type" ] || ok=0
+    [ -f "$T/rec/post-1.body" ] && post_body 1 | jq -r .errorMessage | grep -q -- "$pattern" || ok=0
+    [ -f "$T/rec/post-1.body" ] && [ "$(post_body 1 | jq -c .stackTrace)" = "[]" ] || ok=0
+    ! grep -q '^GET' "$T/rec/requests" || { ok=0; echo "  asked for an invocation" >&2; }
+    stderr_has "$type" || ok=0
+    if [ $ok = 1 ]; then pass "$d"; else fail "$d"; show_stderr; fi
+}
