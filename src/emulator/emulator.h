@@ -40,6 +40,9 @@ typedef struct waiter {
 #define EMU_EVENT_LIMIT 1048576
 #define EMU_STREAM_LIMIT 209715200 /* a streamed response, to a streaming caller */
 #define EMU_TAIL_BYTES 4096
+/* Bytes of a streamed response held for a streaming caller before the
+ * runtime's post stops being read (TCP back-pressure reaches the runtime). */
+#define EMU_STREAM_BUFFER 1048576
 
 enum inv_kind { INV_SYNC, INV_EVENT, INV_STREAM };
 enum inv_state { INV_QUEUED, INV_RUNNING, INV_DONE };
@@ -68,6 +71,9 @@ typedef struct invocation {
     lr_buf resp;              /* response bytes (streamed ones too) */
     size_t sent;              /* bytes already forwarded to a streaming caller */
     size_t streamed;          /* bytes the runtime has streamed in all */
+    waiter *producer;         /* the runtime's streamed post, suspended while
+                                 EMU_STREAM_BUFFER bytes wait for the caller */
+    int caller_gone;          /* the streaming caller hung up: discard */
     char *content_type;
     char *err_type;           /* non-NULL: a function error; body in err */
     lr_buf err;
@@ -156,6 +162,10 @@ void inv_set_error(invocation *inv, const char *type, const char *body, size_t l
 void inv_publish(invocation *inv);
 /* Wake the caller of a streaming invocation: bytes arrived (emu->lock held). */
 void inv_wake(invocation *inv);
+/* The streaming caller took bytes, hung up, or the invocation ended: resume
+ * the runtime's suspended post once at most half of EMU_STREAM_BUFFER waits
+ * (emu->lock held). */
+void inv_drained(invocation *inv);
 /* Suspend connection c (from its handler or content reader) until
  * waiter_resume(w); emu->lock held for both. */
 void waiter_suspend(waiter *w, struct MHD_Connection *c);

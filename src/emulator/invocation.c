@@ -148,6 +148,17 @@ void inv_wake(invocation *inv)
     }
 }
 
+void inv_drained(invocation *inv)
+{
+    if (!inv->producer)
+        return;
+    if (inv->state == INV_RUNNING && !inv->caller_gone &&
+        inv->resp.len - inv->sent > EMU_STREAM_BUFFER / 2)
+        return;
+    waiter_resume(inv->producer);
+    inv->producer = NULL;
+}
+
 void inv_publish(invocation *inv)
 {
     inv->finished = 1;

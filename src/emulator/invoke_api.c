@@ -50,6 +50,10 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     pthread_mutex_lock(&e->lock);
     if (ic->inv && ic->inv->caller == &ic->w)
         ic->inv->caller = NULL;
+    if (ic->inv && ic->inv->kind == INV_STREAM) {
+        ic->inv->caller_gone = 1; /* nobody reads the rest */
+        inv_drained(ic->inv);
+    }
     if (ic->inv)
         inv_unref(ic->inv);
     if (--e->calls == 0 && e->shutdown)
@@ -167,10 +171,14 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
             lr_eventstream_event(&ic->out, "PayloadChunk", "application/octet-stream",
                                  inv->resp.data + inv->sent, n);
             inv->sent += n;
-            if (inv->sent == inv->resp.len && inv->state != INV_DONE) {
-                lr_buf_consume(&inv->resp, inv->sent); /* forwarded: drop */
+            /* Forwarded: drop (as soon as a good part of the buffer, lest a
+             * caller that never quite catches up keeps it all). */
+            if ((inv->sent == inv->resp.len || inv->sent >= EMU_STREAM_BUFFER / 4) &&
+                inv->state != INV_DONE) {
+                lr_buf_consume(&inv->resp, inv->sent);
                 inv->sent = 0;
             }
+            inv_drained(inv);
         } else {
             json_object *o = json_object_new_object();
             if (inv->err_type) {

@@ -286,6 +286,7 @@ static void end_running(invocation *inv)
             break;
         }
     inv->r_next = NULL;
+    inv_drained(inv); /* a suspended streamed post: read (and drop) the rest */
     inst->busy--;
     fn->running--;
     if (inv->tail)

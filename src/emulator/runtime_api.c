@@ -29,6 +29,7 @@ typedef struct rconn {
     unsigned status;      /* refuse with this once the body is read */
     int streaming;
     int too_large;
+    int caller_gone;      /* a streamed response nobody reads any more */
     lr_buf body;
     waiter w;             /* a /next poll waiting for work */
 } rconn;
@@ -95,6 +96,8 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     if (rc->inv) {
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
+        if (rc->inv->producer == &rc->w)
+            rc->inv->producer = NULL;
         inv_unref(rc->inv);
         pthread_mutex_unlock(&e->lock);
     }
@@ -194,22 +197,40 @@ static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const cha
     }
 }
 
-static void take_data(instance *inst, rconn *rc, const char *data, size_t n)
+/* Bytes of a streamed response (emu->lock held).  For a streaming caller at
+ * most EMU_STREAM_BUFFER wait: past that the post is suspended (its socket
+ * is not read, so the runtime's writes block) until the caller drains; once
+ * the caller has hung up, the bytes are dropped. */
+static void take_stream(struct MHD_Connection *c, rconn *rc, const char *data, size_t n)
+{
+    invocation *inv = rc->inv;
+    if (inv->state != INV_RUNNING)
+        return;
+    size_t limit = inv->kind == INV_STREAM ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT;
+    inv->streamed += n;
+    if (inv->kind == INV_STREAM && inv->caller_gone)
+        rc->caller_gone = 1;
+    else if (inv->streamed > limit)
+        rc->too_large = 1;
+    else if (lr_buf_append(&inv->resp, data, n) == 0 && inv->kind == INV_STREAM) {
+        inv_wake(inv);
+        /* libmicrohttpd may hand over what it has already read before the
+         * suspension takes effect: suspend once. */
+        if (inv->resp.len - inv->sent > EMU_STREAM_BUFFER && !rc->w.suspended) {
+            inv->producer = &rc->w;
+            waiter_suspend(&rc->w, c);
+        }
+    }
+}
+
+static void take_data(struct MHD_Connection *c, instance *inst, rconn *rc, const char *data, size_t n)
 {
     if (rc->status || (rc->route != R_RESPONSE && rc->route != R_ERROR && rc->route != R_INIT_ERROR))
         return; /* refused or unknown: read and drop */
     if (rc->route == R_RESPONSE && rc->streaming) {
-        invocation *inv = rc->inv;
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
-        if (inv->state == INV_RUNNING) {
-            size_t limit = inv->kind == INV_STREAM ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT;
-            inv->streamed += n;
-            if (inv->streamed > limit)
-                rc->too_large = 1;
-            else if (lr_buf_append(&inv->resp, data, n) == 0 && inv->kind == INV_STREAM)
-                inv_wake(inv);
-        }
+        take_stream(c, rc, data, n);
         pthread_mutex_unlock(&e->lock);
         return;
     }
@@ -286,6 +307,10 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         free(ebody);
         if (!live || pool_finish(inv) < 0)
             return stale(c, 410);
+        if (rc->caller_gone)
+            return http_reply_error(c, 410, "InvocationGone",
+                                    "the caller disconnected: the rest of the streamed response was "
+                                    "discarded; go on with the next invocation");
         if (rc->too_large)
             return http_reply_error(c, 413, "RequestEntityTooLarge",
                                     rc->streaming && inv->kind == INV_STREAM ?
@@ -342,7 +367,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     if (*upload_data_size) {
-        take_data(inst, rc, upload_data, *upload_data_size);
+        take_data(c, inst, rc, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }

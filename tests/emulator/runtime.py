@@ -186,8 +186,10 @@ def serve():
                 trailer = b"Lambda-Runtime-Function-Error-Type: StreamError\r\n" \
                           b"Lambda-Runtime-Function-Error-Body: " + body + b"\r\n"
             s.send(b"0\r\n" + trailer + b"\r\n")
-            s.getresponse().read()
+            r2 = s.getresponse()
+            r2.read()
             s.close()
+            print("runtime.py: stream answered %d" % r2.status, flush=True)
         elif action == "nononce":
             # A post without the nonce (from a runtime that echoes it), then
             # the real answer.
