@@ -32,6 +32,10 @@ typedef struct waiter {
     struct MHD_Connection *conn;
     int suspended;
     struct instance *inst;    /* a /next poll: the instance polling */
+    pid_t pid;                /* the process polling, and when it started */
+    int64_t pid_start_ns;     /* (CLOCK_BOOTTIME), or 0 when unknown */
+    double reinit_ms;         /* > 0: a process started after the instance's
+                                 first poll; its init, for what it takes */
     struct waiter *next;      /* in its function's list of polls */
 } waiter;
 
@@ -115,7 +119,13 @@ typedef struct instance {
     int echoes_nonce;         /* has posted Lambda-Runtime-Invocation-Id */
     char recent[16][40];      /* request ids recently finished here */
     unsigned recent_i;
-    long hwm_kb;              /* last measured peak RSS of the process tree */
+    int64_t ready_boot_ns;    /* first /next (CLOCK_BOOTTIME) */
+    struct {                  /* processes that have polled (most recent) */
+        pid_t pid;
+        int64_t start_ns;
+    } pollers[32];
+    unsigned pollers_i;
+    long hwm_kb;              /* last measured peak RSS of the live processes */
     int64_t hwm_at_ns;        /* when (writer thread only) */
     struct instance *next;
 } instance;
@@ -211,6 +221,8 @@ void pool_kill_instance(instance *inst, const char *reason); /* emu->lock held *
 int instance_start(instance *inst, char *err, size_t errlen);
 /* Read what the runtime has written so far and queue its lines. */
 void instance_drain(instance *inst);
+/* The peak RSS of inst's live processes (the sum of their VmHWM), measured
+ * now, or its last measure once it is dead (emu->lock not held). */
 long instance_peak_rss_kb(instance *inst);
 /* The process of inst holding socket inode (the deepest, when a child
  * inherited it), or 0 when none of them does.  inst's processes are its

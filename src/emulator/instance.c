@@ -271,13 +271,22 @@ void instance_drain(instance *inst)
 
 long instance_peak_rss_kb(instance *inst)
 {
-    long kb = 0;
-    if (inst->pid > 0 && !__atomic_load_n(&inst->dead, __ATOMIC_RELAXED))
-        kb = proctree_hwm_kb(inst->pid);
-    long old = __atomic_load_n(&inst->hwm_kb, __ATOMIC_RELAXED);
-    if (kb > old)
-        __atomic_store_n(&inst->hwm_kb, kb, __ATOMIC_RELAXED);
-    return kb > old ? kb : old;
+    /* Processes that died (a crashed worker) no longer count: the figure is
+     * that of the processes alive now, as for a fresh environment. */
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    pid_t root = inst->dead ? 0 : inst->pid;
+    long kb = inst->hwm_kb;
+    pthread_mutex_unlock(&e->lock);
+    if (root <= 0)
+        return kb;
+    kb = proctree_hwm_kb(root);
+    pthread_mutex_lock(&e->lock);
+    if (inst->dead) /* died meanwhile: the reaper's figure stands */
+        kb = inst->hwm_kb > kb ? inst->hwm_kb : kb;
+    inst->hwm_kb = kb;
+    pthread_mutex_unlock(&e->lock);
+    return kb;
 }
 
 pid_t instance_process_holding(instance *inst, unsigned long inode)

@@ -22,6 +22,7 @@
 #include "emulator.h"
 #include "error_json.h"
 #include "http.h"
+#include "proctree.h"
 
 /* Invocations queued or running, all functions (atomic: the HTTP loop reads
  * it without emu->lock). */
@@ -177,14 +178,34 @@ static invocation *dequeue(function *fn)
     return inv;
 }
 
+/* The first /next of a process w->pid of inst (emu->lock held): one that
+ * started after the instance's first poll (a worker the runtime started to
+ * replace a crashed one) has run its init; w->reinit_ms is that time, from
+ * its start to now, which the invocation it takes reports. */
+static void note_poller(instance *inst, waiter *w)
+{
+    if (w->pid <= 0 || w->pid_start_ns <= 0)
+        return;
+    for (unsigned i = 0; i < 32; i++)
+        if (inst->pollers[i].pid == w->pid && inst->pollers[i].start_ns == w->pid_start_ns)
+            return;
+    unsigned i = inst->pollers_i++ % 32;
+    inst->pollers[i].pid = w->pid;
+    inst->pollers[i].start_ns = w->pid_start_ns;
+    if (inst->ready_boot_ns > 0 && w->pid_start_ns > inst->ready_boot_ns)
+        w->reinit_ms = (double)(proctree_boot_ns() - w->pid_start_ns) / 1e6;
+}
+
 invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *wait)
 {
     function *fn = inst->fn;
     emu *e = fn->emu;
     pthread_mutex_lock(&e->lock);
+    note_poller(inst, w);
     if (!inst->ready) {
         inst->ready = 1;
         inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
+        inst->ready_boot_ns = proctree_boot_ns();
         fn->eager_hold = 0;
     }
     *wait = 0;
@@ -228,7 +249,11 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         inst->init_reported = 1;
         inv->has_init = 1;
         inv->init_ms = inst->init_ms;
+    } else if (w->reinit_ms > 0) {
+        inv->has_init = 1;
+        inv->init_ms = w->reinit_ms;
     }
+    w->reinit_ms = 0;
     inv_ref(inv); /* the /next connection's */
     report_invocation_start(inv);
     if (inv->deadline_ns < e->wd_next)
@@ -483,9 +508,7 @@ static int64_t check_deadlines(emu *e, int64_t now)
             if (!expired)
                 continue;
             /* Measure before the kill: the figures of a killed process are gone. */
-            long kb = instance_peak_rss_kb(inst);
-            if (kb > inst->hwm_kb)
-                inst->hwm_kb = kb;
+            inst->hwm_kb = proctree_hwm_kb(inst->pid);
             for (invocation *inv = inst->running, *nx; inv; inv = nx) {
                 nx = inv->r_next;
                 if (now < inv->deadline_ns)

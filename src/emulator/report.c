@@ -136,12 +136,17 @@ static void format_end(invocation *inv, lr_buf *out)
      * pause, read it afresh. */
     long kb = 0;
     if (inst) {
+        /* An invocation that reports an init (a new process) reads it afresh. */
         int64_t now = clock_mono_ns();
-        if (inv->end_ns - inv->start_ns >= 1000000 || now - inst->hwm_at_ns > 100000000) {
+        if (inv->end_ns - inv->start_ns >= 1000000 || now - inst->hwm_at_ns > 100000000 ||
+            inv->has_init) {
             kb = instance_peak_rss_kb(inst);
             inst->hwm_at_ns = now;
         } else {
-            kb = __atomic_load_n(&inst->hwm_kb, __ATOMIC_RELAXED);
+            emu *e = inv->fn->emu;
+            pthread_mutex_lock(&e->lock);
+            kb = inst->hwm_kb;
+            pthread_mutex_unlock(&e->lock);
         }
     }
     long mb = (kb + 512) / 1024;

@@ -17,6 +17,7 @@
 #include "emulator.h"
 #include "http.h"
 #include "peer.h"
+#include "proctree.h"
 
 #define PREFIX "/2018-06-01"
 #define ERROR_BODY_LIMIT (1024 * 1024)
@@ -39,6 +40,7 @@ typedef struct rconn {
 typedef struct rpeer {
     int verdict;          /* 0 not checked yet, 1 a process of the instance, -1 not */
     pid_t pid;            /* the process of the instance holding it */
+    int64_t start_ns;     /* when it started (CLOCK_BOOTTIME) */
 } rpeer;
 
 static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -54,19 +56,15 @@ static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
     }
 }
 
-/* Whether connection c comes from one of inst's processes: the socket at
- * its other end must be open in one of them.  Decided once per connection;
- * a refusal is logged once. */
-static int admitted(struct MHD_Connection *c, instance *inst)
+/* Which of inst's processes connection c comes from: the socket at its
+ * other end must be open in one of them.  A refusal is logged once. */
+static void check_peer(struct MHD_Connection *c, instance *inst, rpeer *p)
 {
-    const union MHD_ConnectionInfo *si = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    rpeer none = {0, 0}, *p = si && si->socket_context ? si->socket_context : &none;
-    if (p->verdict)
-        return p->verdict > 0;
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     unsigned long inode = ci ? peer_socket_inode(ci->client_addr, inst->port) : 0;
     p->pid = inode ? instance_process_holding(inst, inode) : 0;
     p->verdict = p->pid > 0 ? 1 : -1;
+    p->start_ns = p->pid > 0 ? proctree_start_ns(p->pid) : 0;
     /* inode 0: the other end has closed its socket already (nobody reads
      * the answer): refused without a log line. */
     if (p->verdict < 0 && inode) {
@@ -81,6 +79,19 @@ static int admitted(struct MHD_Connection *c, instance *inst)
                          inst->fn->name, port, inode, inst->id);
         report_line(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
+}
+
+/* Whether connection c comes from one of inst's processes, decided on its
+ * first request (keep-alive: once per connection); the process is noted
+ * in rc's waiter for the reports. */
+static int admitted(struct MHD_Connection *c, instance *inst, rconn *rc)
+{
+    const union MHD_ConnectionInfo *si = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    rpeer none = {0, 0, 0}, *p = si && si->socket_context ? si->socket_context : &none;
+    if (!p->verdict)
+        check_peer(c, inst, p);
+    rc->w.pid = p->pid;
+    rc->w.pid_start_ns = p->start_ns;
     return p->verdict > 0;
 }
 
@@ -358,7 +369,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         rc->route = route_of(method, url, id, sizeof id);
         /* Answers wait for the second call: one queued on the first makes
          * libmicrohttpd close the connection. */
-        if (!admitted(c, inst))
+        if (!admitted(c, inst, rc))
             rc->status = 403; /* before it can take or answer anything */
         else if (rc->route == R_NONE)
             rc->status = 404;

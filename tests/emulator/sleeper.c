@@ -1,10 +1,13 @@
 /*
  * sleeper.c -- test plugin for the emulator: sleeper.handler sleeps for the
  * event's "seconds", keeps "mb" megabytes touched (so the instance's peak RSS
- * grows), and answers {"pid": PID}.  Used for timeouts and memory reports.
+ * grows), and answers {"pid": PID}; "crash": true kills the process with
+ * SIGSEGV.  Its init hook sleeps SLEEPER_INIT_MS milliseconds (environment).
+ * Used for timeouts, memory reports and the reports after a crash.
  */
 #include <lambda/lambda.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,18 @@
 #include <unistd.h>
 
 int handler(lambda_invocation *inv);
+
+static int init(lambda_init *ctx)
+{
+    (void)ctx;
+    const char *ms = getenv("SLEEPER_INIT_MS");
+    long n = ms ? strtol(ms, NULL, 10) : 0;
+    if (n > 0) {
+        struct timespec ts = {n / 1000, (n % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
 
 int handler(lambda_invocation *inv)
 {
@@ -22,6 +37,8 @@ int handler(lambda_invocation *inv)
         seconds = json_object_get_double(v);
     if (ev && json_object_object_get_ex(ev, "mb", &v))
         mb = json_object_get_int64(v);
+    if (ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v))
+        raise(SIGSEGV);
     if (mb > 0) {
         /* Kept for the life of the process on purpose: the peak must stay. */
         static char *hold[64];
@@ -42,4 +59,4 @@ int handler(lambda_invocation *inv)
     return lambda_respond_json(inv, out);
 }
 
-LAMBDA_PLUGIN("sleeper", "1.0", 0, NULL, NULL);
+LAMBDA_PLUGIN("sleeper", "1.0", 0, init, NULL);
