@@ -99,6 +99,20 @@ if handler == "fifo":
     poll_in_order()
 
 
+def open_stream(path, content_type, headers):
+    """A streamed /response post on its own connection, headers sent; the
+    caller writes the chunks."""
+    s = http.client.HTTPConnection(host, int(port))
+    s.putrequest("POST", BASE + path)
+    s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+    s.putheader("Transfer-Encoding", "chunked")
+    s.putheader("Content-Type", content_type)
+    for k, v in headers.items():
+        s.putheader(k, v)
+    s.endheaders()
+    return s
+
+
 def serve():
     while True:
         r, event = call("GET", "/invocation/next")
@@ -167,15 +181,8 @@ def serve():
         elif action == "stream":
             # A raw streamed response: chunked body, flushed piece by piece, and
             # optional error trailers after the last chunk.
-            s = http.client.HTTPConnection(host, int(port))
-            s.putrequest("POST", BASE + path)
-            s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            s.putheader("Transfer-Encoding", "chunked")
-            s.putheader("Content-Type", "text/plain")
-            s.putheader("Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body")
-            for k, v in echo.items():
-                s.putheader(k, v)
-            s.endheaders()
+            s = open_stream(path, "text/plain", dict(echo, Trailer="Lambda-Runtime-Function-Error-Type, "
+                                                          "Lambda-Runtime-Function-Error-Body"))
             for i in range(int(ev.get("chunks", 3))):
                 data = ("chunk %d\n" % i).encode() * int(ev.get("repeat", 1))
                 s.send(b"%x\r\n%s\r\n" % (len(data), data))
@@ -199,14 +206,7 @@ def serve():
         elif action == "brokenstream":
             # A streamed response (Content-Type text/x-broken) cut after one
             # chunk, then the answer posted buffered, without a Content-Type.
-            s = http.client.HTTPConnection(host, int(port))
-            s.putrequest("POST", BASE + path)
-            s.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
-            s.putheader("Transfer-Encoding", "chunked")
-            s.putheader("Content-Type", "text/x-broken")
-            for k, v in echo.items():
-                s.putheader(k, v)
-            s.endheaders()
+            s = open_stream(path, "text/x-broken", echo)
             s.send(b"5\r\nbroke\r\n")
             s.close()
             call("POST", path, b'{"buffered":true}', echo)
