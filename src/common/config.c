@@ -245,27 +245,39 @@ static int enter_section(struct load_state *st, const char *header, int line)
 /* Read one physical line into st->line_buf (without its end of line), at
  * most CFG_MAX_LINE bytes.  Returns its length, or -1 at the end of the file
  * or on an error (st->failed then set). */
+/* Room in st->line_buf for len + 1 bytes and the NUL.  Returns 0 or -1. */
+static int line_room(struct load_state *st, size_t len)
+{
+    if (len + 1 < st->line_cap)
+        return 0;
+    size_t cap = st->line_cap ? st->line_cap * 2 : 256;
+    if (cap > CFG_MAX_LINE + 1)
+        cap = CFG_MAX_LINE + 1;
+    char *p = realloc(st->line_buf, cap);
+    if (!p) {
+        fail(st, st->line + 1, "out of memory reading the line");
+        return -1;
+    }
+    st->line_buf = p;
+    st->line_cap = cap;
+    return 0;
+}
+
 static long read_physical_line(struct load_state *st)
 {
     size_t len = 0;
     int c;
+    /* the buffer exists even when the first line is empty (found by
+     * tests/fuzz/fuzz-ini: "\n[runtime]..." wrote through NULL) */
+    if (line_room(st, 0) < 0)
+        return -1;
     while ((c = getc(st->file)) != EOF && c != '\n') {
         if (len >= CFG_MAX_LINE) {
             fail(st, st->line + 1, "line longer than %d bytes", CFG_MAX_LINE);
             return -1;
         }
-        if (len + 1 >= st->line_cap) {
-            size_t cap = st->line_cap ? st->line_cap * 2 : 256;
-            if (cap > CFG_MAX_LINE + 1)
-                cap = CFG_MAX_LINE + 1;
-            char *p = realloc(st->line_buf, cap);
-            if (!p) {
-                fail(st, st->line + 1, "out of memory reading the line");
-                return -1;
-            }
-            st->line_buf = p;
-            st->line_cap = cap;
-        }
+        if (line_room(st, len) < 0)
+            return -1;
         if (c == '\0') {
             fail(st, st->line + 1, "the line contains a NUL byte: not a text file?");
             return -1;

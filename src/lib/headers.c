@@ -52,6 +52,12 @@ int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len,
     while (end > v && is_blank(end[-1]))
         end--;
     size_t vlen = (size_t)(end - v);
+    /* A NUL would cut the stored value short: "id\0../x" must not pass as
+     * "id" (found by tests/fuzz/fuzz-headers). */
+    if (memchr(v, '\0', vlen)) {
+        snprintf(err, errlen, "bad %s value: it contains a NUL byte", h->name);
+        return -1;
+    }
 
     if (h->offset == (size_t)-1) {
         char buf[32], *stop;
