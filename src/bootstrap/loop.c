@@ -6,13 +6,12 @@
 #include "rstream.h"
 #include "shutdown.h"
 #include "stream_ops.h"
+#include "trace_env.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TRACE_ENV "_X_AMZN_TRACE_ID"
 
 int loop_judge(runtime *rt, const char *request_id, const char *what,
                const rapi_result *res)
@@ -128,12 +127,8 @@ int loop_run(runtime *rt)
                      inv->invocation_id ? inv->invocation_id : "");
             slot_set(rt->slot, SLOT_BUSY);
         }
-        if (rt->trace_env) {
-            if (inv->trace_id)
-                setenv(TRACE_ENV, inv->trace_id, 1);
-            else
-                unsetenv(TRACE_ENV);
-        }
+        if (rt->trace_env)
+            trace_env_set(inv->trace_id, inv->request_id);
         int rc = rt->plugin->handler(inv);
         lr_invocation_finish(inv, rt->plugin->handler_text, rc);
         slot_set(rt->slot, SLOT_IDLE);

@@ -1,16 +1,19 @@
 #!/bin/sh
 # t-context.sh -- what a handler learns about its invocation: every Runtime
 # API header through the accessors, _X_AMZN_TRACE_ID set per invocation
-# (and cleared when absent), the function's settings, the invocation id
+# (cleared when absent, or when over 1024 bytes), the function's settings, the invocation id
 # echoed on the answer only when it was given, and a Runtime API address
 # with a path prefix.
 . "$SRC/tests/bootstrap/lib.sh"
 
 event e.json '{"k":1}'
 trace='Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1'
+longtrace="$trace;Lineage=$(head -c 1100 /dev/zero | tr '\0' 'a')"
 script "invoke${TAB}$T/e.json${TAB}id=first${TAB}Lambda-Runtime-Trace-Id: $trace${TAB}Lambda-Runtime-Client-Context: {\"client\":1}${TAB}Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\":\"c\"}${TAB}Lambda-Runtime-Aws-Tenant-Id: tenant-7${TAB}Lambda-Runtime-Invocation-Id: nonce-1" \
        "invoke${TAB}$T/e.json${TAB}id=second${TAB}deadline=5000" \
-       "invoke${TAB}$T/e.json${TAB}id=third${TAB}Lambda-Runtime-Invocation-Id: nonce-3"
+       "invoke${TAB}$T/e.json${TAB}id=third${TAB}Lambda-Runtime-Invocation-Id: nonce-3" \
+       "invoke${TAB}$T/e.json${TAB}id=fourth${TAB}Lambda-Runtime-Trace-Id: $longtrace" \
+       "invoke${TAB}$T/e.json${TAB}id=fifth${TAB}Lambda-Runtime-Trace-Id: $trace"
 export AWS_LAMBDA_FUNCTION_NAME=probe-fn AWS_LAMBDA_FUNCTION_VERSION='$LATEST' \
        AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512 AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/probe-fn \
        AWS_LAMBDA_LOG_STREAM_NAME='2026/11/27/[$LATEST]0123'
@@ -32,6 +35,10 @@ check "invocation id echoed" [ "$(post_header 1 Lambda-Runtime-Invocation-Id)" =
 check "no invocation id: nothing echoed" sh -c "! grep -qi '^Lambda-Runtime-Invocation-Id:' '$T/rec/post-2.headers'"
 check "invocation id of the third echoed" [ "$(post_header 3 Lambda-Runtime-Invocation-Id)" = nonce-3 ]
 check "no trace id: accessor and env empty" [ "$(j 2 '.traceId, .traceEnv' | tr '\n' ' ')" = "null null " ]
+check "a trace id over 1024 bytes: the accessor has it whole, the variable is unset" \
+    [ "$(j 4 '.traceId | length')|$(j 4 .traceEnv)" = "${#longtrace}|null" ]
+check "a trace id over 1024 bytes: a warning" stderr_has "trace id of ${#longtrace} bytes is longer than 1024: _X_AMZN_TRACE_ID is left unset"
+check "the next trace id is exported again" [ "$(j 5 .traceEnv)" = "$trace" ]
 check "optional headers absent: NULL" [ "$(j 2 '.clientContext, .cognitoIdentity, .tenantId' | tr '\n' ' ')" = "null null null " ]
 d=$(j 2 .deadlineMs) r=$(j 2 .remainingMs)
 check "deadline and remaining time" sh -c "[ $d -gt 1700000000000 ] && [ $r -gt 3000 ] && [ $r -le 5000 ]"

@@ -11,6 +11,8 @@
  *   probe.logs      logs one line at every level and one with extra fields
  *                   (lambda_log_fields), then answers
  *   probe.slow      sleeps $PROBE_SLEEP_MS (default 300) ms, then answers
+ *   probe.heap      answers the process's heap bytes in use (glibc's
+ *                   mallinfo2, or the sanitizer allocator's count)
  *   probe.chaos     the event names what to do: "segv", "abort", "exit"
  *                   (exit(3)), "kill" (SIGKILL, as the OOM killer does) or
  *                   anything else (answers "ok")
@@ -22,6 +24,12 @@
 
 #include <signal.h>
 #include <stdio.h>
+#if defined(__SANITIZE_ADDRESS__)
+/* from libasan (<sanitizer/allocator_interface.h>, which gcc does not ship) */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#else
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +42,7 @@ int crash(lambda_invocation *inv);
 int logs(lambda_invocation *inv);
 int slow(lambda_invocation *inv);
 int chaos(lambda_invocation *inv);
+int heap(lambda_invocation *inv);
 
 static int init_calls;
 
@@ -149,6 +158,18 @@ int chaos(lambda_invocation *inv)
 static void probe_shutdown(void)
 {
     append_line("PROBE_SHUTDOWN_FILE", "shutdown\n");
+}
+
+int heap(lambda_invocation *inv)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    size_t used = __sanitizer_get_current_allocated_bytes();
+#else
+    size_t used = mallinfo2().uordblks;
+#endif
+    char text[32];
+    int n = snprintf(text, sizeof text, "%zu", used);
+    return lambda_respond(inv, text, (size_t)n, NULL);
 }
 
 LAMBDA_PLUGIN("probe", "1.0", 0, probe_init, probe_shutdown);
