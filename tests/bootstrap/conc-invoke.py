@@ -6,6 +6,8 @@ Checks every answer is the caller's own: the handler's request id (read
 before and after its sleep) is the x-amzn-RequestId of that call, its trace
 id did not change during the sleep and no two calls share one, and "i" is
 the caller's.  Prints one JSON object: wall_ms (barrier to last answer),
+overlap (the most handlers that were running at the same instant, from
+their CLOCK_MONOTONIC start and end),
 pids and tids (distinct values seen), answers ({i: {requestId, ...}}),
 errors ({i: error body} for answers with X-Amz-Function-Error).  Exits 1
 with a message when a check fails."""
@@ -81,6 +83,13 @@ for i in range(n):
     tids.add((j.get("pid"), j.get("tid")))
     out["answers"][i] = j
 out["pids"], out["tids"] = len(pids), len(tids)
+edges = sorted([(a["startNs"], 1) for a in out["answers"].values()] +
+               [(a["endNs"], -1) for a in out["answers"].values()])
+running = 0
+out["overlap"] = 0
+for _, step in edges:  # an end at the same instant as a start sorts first
+    running += step
+    out["overlap"] = max(out["overlap"], running)
 if problems:
     sys.exit("\n".join(problems))
 print(json.dumps(out))

@@ -39,11 +39,14 @@ static int run(lambda_invocation *inv, int may_crash)
     const char *t = lambda_trace_id(inv);
     char *trace = t ? strdup(t) : NULL;
     lambda_log(inv, LAMBDA_LOG_INFO, "conc start i=%lld", (long long)i);
+    struct timespec t0, t1; /* CLOCK_MONOTONIC: one clock for every process */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
     if (crash_now)
         raise(SIGSEGV);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     lambda_log(inv, LAMBDA_LOG_WARN, "conc end i=%lld", (long long)i);
     json_object *o = json_object_new_object();
     add_str(o, "requestId", id);
@@ -54,6 +57,8 @@ static int run(lambda_invocation *inv, int may_crash)
     json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
     json_object_object_add(o, "tid", json_object_new_int((int)gettid()));
     json_object_object_add(o, "i", json_object_new_int64(i));
+    json_object_object_add(o, "startNs", json_object_new_int64((int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec));
+    json_object_object_add(o, "endNs", json_object_new_int64((int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec));
     free(id);
     free(trace);
     return lambda_respond_json(inv, o);
