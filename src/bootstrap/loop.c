@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Unusable invocations in a row before the loop gives up, and the first
+ * pause after one (doubling: 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s, then exit). */
+#define BAD_INVOCATION_LIMIT 6
+#define BAD_INVOCATION_PAUSE_MS 100L
+
 int loop_judge(runtime *rt, const char *request_id, const char *what,
                const rapi_result *res)
 {
@@ -96,6 +101,47 @@ void post_init_error(rapi *api, const char *type, const char *message)
     free(body);
 }
 
+/* Can the invocation be answered?  Its request id goes into the URL path of
+ * the answer, and both ids into the slot the supervisor answers from. */
+static int usable(const lambda_invocation *inv, char *err, size_t errlen)
+{
+    if (lr_invocation_check(inv, err, errlen) < 0)
+        return 0;
+    size_t len = strlen(inv->request_id);
+    if (len >= SLOT_ID_MAX) {
+        snprintf(err, errlen, "the Runtime API sent a request id of %zu bytes (at most %d are "
+                 "accepted): '%.40s...'", len, SLOT_ID_MAX - 1, inv->request_id);
+        return 0;
+    }
+    if (inv->invocation_id && strlen(inv->invocation_id) >= SLOT_ID_MAX) {
+        snprintf(err, errlen, "the Runtime API sent an invocation id of %zu bytes (at most %d "
+                 "are accepted)", strlen(inv->invocation_id), SLOT_ID_MAX - 1);
+        return 0;
+    }
+    return 1;
+}
+
+/* An invocation that cannot be answered (no usable request id) was taken:
+ * it cannot be posted to, so it is logged once and skipped.  A Runtime API
+ * that keeps sending such invocations is not one bootstrap can serve: pause
+ * (doubling from BAD_INVOCATION_PAUSE_MS) so that it never becomes a hot
+ * loop, and give up after BAD_INVOCATION_LIMIT in a row.  Returns -1 to
+ * exit. */
+static int skip_bad_invocation(runtime *rt, const char *why)
+{
+    int n = ++rt->bad_in_row;
+    if (n >= BAD_INVOCATION_LIMIT) {
+        lr_log(NULL, LAMBDA_LOG_FATAL, "%s; %d unusable invocations in a row: the Runtime API at "
+               "%s is not one bootstrap can serve; exiting", why, n, rapi_base_url(rt->api));
+        return -1;
+    }
+    long ms = BAD_INVOCATION_PAUSE_MS << (n - 1);
+    lr_log(NULL, LAMBDA_LOG_ERROR, "%s; it cannot be answered: skipping it (%d in a row; pausing "
+           "%ld ms; bootstrap exits after %d)", why, n, ms, BAD_INVOCATION_LIMIT);
+    shutdown_pause_ms(ms);
+    return 0;
+}
+
 int loop_run(runtime *rt)
 {
     lambda_invocation *inv = &rt->inv;
@@ -116,11 +162,13 @@ int loop_run(runtime *rt)
             status = 0;
             break;
         }
-        if (lr_invocation_check(inv, err, sizeof err) < 0) {
-            lr_log(NULL, LAMBDA_LOG_ERROR, "%s; skipping it", err);
+        if (!usable(inv, err, sizeof err)) {
             lr_invocation_reset(inv);
+            if (skip_bad_invocation(rt, err) < 0)
+                break;
             continue;
         }
+        rt->bad_in_row = 0;
         if (rt->slot) {
             snprintf(rt->slot->request_id, sizeof rt->slot->request_id, "%s", inv->request_id);
             snprintf(rt->slot->invocation_id, sizeof rt->slot->invocation_id, "%s",

@@ -22,6 +22,7 @@ typedef struct runtime {
      * setenv is not thread-safe, and the variable is per process) */
     int trace_env;
     int polling; /* non-zero while waiting in GET /next (atomic; threads.c) */
+    int bad_in_row; /* unusable invocations in a row (loop.c) */
     /* set when a post met a non-recoverable answer: exit after this handler */
     int fatal;
     char fatal_msg[768];

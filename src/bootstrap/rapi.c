@@ -21,6 +21,7 @@ struct rapi {
     size_t url_cap;
     long retries;
     double retry_delay;
+    double post_timeout;
     char curl_err[CURL_ERROR_SIZE];
     /* the transfer in progress */
     lambda_invocation *inv; /* GET /next: headers and body go here */
@@ -74,8 +75,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
-rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, size_t errlen)
+rapi *rapi_new(const settings *s, char *err, size_t errlen)
 {
+    const char *api = s->runtime_api;
     if (!api || !*api) {
         snprintf(err, errlen, "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
                               "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
@@ -91,8 +93,9 @@ rapi *rapi_new(const char *api, long retries, double retry_delay, char *err, siz
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    r->retries = retries > 0 ? retries : 1;
-    r->retry_delay = retry_delay;
+    r->retries = s->api_retries > 0 ? s->api_retries : 1;
+    r->retry_delay = s->api_retry_delay;
+    r->post_timeout = s->post_timeout;
     r->snippet_cap = 256;
     r->snippet = malloc(r->snippet_cap + 1);
     r->curl = curl_easy_init();
@@ -137,6 +140,19 @@ const char *rapi_base_url(const rapi *r)
     return r->base;
 }
 
+double rapi_post_timeout(const rapi *r)
+{
+    return r->post_timeout;
+}
+
+void rapi_timeout_detail(double seconds, const char *what, const char *curl_err,
+                         char *buf, size_t n)
+{
+    snprintf(buf, n, "timed out after %g s %s (post_timeout in [runtime] or "
+             "LAMBDA_RUNTIME_POST_TIMEOUT)%s%s", seconds, what,
+             curl_err && *curl_err ? ": " : "", curl_err ? curl_err : "");
+}
+
 static const char *url_for(rapi *r, const char *path)
 {
     size_t need = strlen(r->base) + strlen(path) + 1;
@@ -151,24 +167,20 @@ static const char *url_for(rapi *r, const char *path)
     return r->url;
 }
 
-/* Errors after which nothing reached the server: safe to try again. */
-static int not_connected(CURLcode rc)
+/* Errors after which nothing reached the server: safe to try again.  A
+ * timeout counts only if not a byte of the request was sent (the connect
+ * timed out); after that, the Runtime API may have taken the post. */
+static int not_connected(rapi *r, CURLcode rc)
 {
-    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-           rc == CURLE_OPERATION_TIMEDOUT;
-}
-
-/* Sleep, unless a shutdown request comes first. */
-static void pause_for(double seconds)
-{
-    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && !shutdown_requested(NULL))
-        ;
+    long sent = 0;
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        return curl_easy_getinfo(r->curl, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0;
+    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
 /* Perform the prepared transfer, retrying while retry_ok(rc) up to the
  * retry budget.  Returns the last curl code. */
-static CURLcode perform(rapi *r, int (*retry_ok)(CURLcode), int *attempts)
+static CURLcode perform(rapi *r, int (*retry_ok)(rapi *, CURLcode), int *attempts)
 {
     double delay = r->retry_delay;
     CURLcode rc;
@@ -179,22 +191,23 @@ static CURLcode perform(rapi *r, int (*retry_ok)(CURLcode), int *attempts)
         if (r->inv)
             lr_invocation_reset(r->inv);
         rc = curl_easy_perform(r->curl);
-        if (rc == CURLE_OK || !retry_ok(rc) || *attempts >= r->retries)
+        if (rc == CURLE_OK || !retry_ok(r, rc) || *attempts >= r->retries)
             return rc;
         if (r->inv && shutdown_requested(NULL))
             return CURLE_ABORTED_BY_CALLBACK;
         lr_log(NULL, LAMBDA_LOG_WARN, "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms",
                r->base, r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts,
                r->retries, delay * 1000);
-        pause_for(delay);
+        shutdown_pause_ms((long)(delay * 1000));
         delay *= 2;
     }
 }
 
 /* For /next every transport failure is worth another try: the GET is
  * idempotent, and a service that restarts drops the long poll. */
-static int any_transport_error(CURLcode rc)
+static int any_transport_error(rapi *r, CURLcode rc)
 {
+    (void)r;
     return rc != CURLE_OK && rc != CURLE_WRITE_ERROR && rc != CURLE_OUT_OF_MEMORY &&
            rc != CURLE_ABORTED_BY_CALLBACK;
 }
@@ -208,6 +221,7 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
     }
     curl_easy_setopt(r->curl, CURLOPT_URL, url);
     curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, 0L); /* a long poll */
     curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
     r->inv = inv;
     int attempts;
@@ -286,16 +300,20 @@ void rapi_post(rapi *r, const char *path, const void *body, size_t len,
     curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, (long)(r->post_timeout * 1000));
     int attempts;
     CURLcode rc = perform(r, not_connected, &attempts);
     curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, NULL);
     curl_slist_free_all(hdrs);
-    if (rc != CURLE_OK) {
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        rapi_timeout_detail(r->post_timeout, "waiting for the answer", r->curl_err,
+                            res->detail, sizeof res->detail);
+    else if (rc != CURLE_OK)
         snprintf(res->detail, sizeof res->detail, "%s",
                  r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+    if (rc != CURLE_OK)
         return;
-    }
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
     r->snippet[r->snippet_len] = '\0';
     for (size_t i = 0; i < r->snippet_len; i++)

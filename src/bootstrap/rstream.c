@@ -2,6 +2,7 @@
 #include "config.h"
 #include "rstream.h"
 #include "base64.h"
+#include "clock.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct rstream {
     CURLcode result;
     char *trailer_type, *trailer_body; /* "Name: value" lines, or NULL */
     unsigned long long bytes;
+    double stall_timeout;
     char snippet[SNIPPET_MAX + 1];
     size_t snippet_len;
 };
@@ -101,11 +103,12 @@ static CURL *new_easy(rstream *s)
     return c;
 }
 
-rstream *rstream_new(void)
+rstream *rstream_new(double stall_timeout)
 {
     rstream *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->stall_timeout = stall_timeout;
     s->multi = curl_multi_init();
     s->curl = new_easy(s);
     if (!s->multi || !s->curl) {
@@ -141,10 +144,42 @@ void rstream_free(rstream *s)
     free(s);
 }
 
+/* Bytes sent and received so far by the transfer. */
+static curl_off_t moved(rstream *s)
+{
+    curl_off_t up = 0, down = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_SIZE_UPLOAD_T, &up);
+    curl_easy_getinfo(s->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    return up + down;
+}
+
+/* Has the transfer stalled: nothing moved for stall_timeout since drive()
+ * began or last saw a byte move?  Ends it if so.  (Only time spent in
+ * drive() counts: the handler computing its next write is not a stall.) */
+static int stalled(rstream *s, curl_off_t *seen, int64_t *since)
+{
+    curl_off_t now_moved = moved(s);
+    int64_t now = clock_mono_ns();
+    if (now_moved != *seen) {
+        *seen = now_moved;
+        *since = now;
+    }
+    if ((double)(now - *since) / 1e9 < s->stall_timeout)
+        return 0;
+    rapi_timeout_detail(s->stall_timeout, s->closing ? "waiting for the answer to the stream"
+                                                     : "sending the stream",
+                        NULL, s->curl_err, sizeof s->curl_err);
+    s->done = 1;
+    s->result = CURLE_OPERATION_TIMEDOUT;
+    return 1;
+}
+
 /* Run the transfer until the read callback paused it with every pending
- * byte sent, or it ended.  Returns 0, or -1 when it ended. */
+ * byte sent, or it ended or stalled.  Returns 0, or -1 when it ended. */
 static int drive(rstream *s)
 {
+    curl_off_t seen = moved(s);
+    int64_t since = clock_mono_ns();
     while (!s->done) {
         int running;
         CURLMcode mc = curl_multi_perform(s->multi, &running);
@@ -160,7 +195,7 @@ static int drive(rstream *s)
             s->done = 1;
             s->result = CURLE_SEND_ERROR;
         }
-        if (s->done || (s->paused && s->left == 0))
+        if (s->done || (s->paused && s->left == 0) || stalled(s, &seen, &since))
             break;
         curl_multi_poll(s->multi, NULL, 0, POLL_MS, NULL);
     }

@@ -18,7 +18,10 @@
 
 typedef struct rstream rstream;
 
-rstream *rstream_new(void);
+/* stall_timeout: seconds the transfer may make no progress (no byte sent
+ * or received) while bootstrap waits on it -- the handler's own pauses
+ * between writes do not count; then it fails as a lost connection would. */
+rstream *rstream_new(double stall_timeout);
 void rstream_free(rstream *s);
 
 /* Start the post to url (the request line and headers go out now).

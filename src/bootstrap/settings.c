@@ -23,6 +23,7 @@ static const cfg_key runtime_keys[] = {
     {"runtime_api", CFG_STRING, offsetof(settings, runtime_api), 0, 0, NULL},
     {"api_retries", CFG_INT, offsetof(settings, api_retries), 1, 100, NULL},
     {"api_retry_delay", CFG_SECONDS, offsetof(settings, api_retry_delay), 0, 10, NULL},
+    {"post_timeout", CFG_SECONDS, offsetof(settings, post_timeout), 1, 3600, NULL},
     {"supervisor", CFG_BOOL, offsetof(settings, supervisor), 0, 0, NULL},
     {"max_concurrency", CFG_INT, offsetof(settings, max_concurrency), 1, 1024, NULL},
     {"concurrency_model", CFG_ENUM, offsetof(settings, concurrency_model), 0, 0, settings_models},
@@ -59,6 +60,7 @@ static const struct env_map {
     {"LAMBDA_TASK_ROOT", runtime_keys, "task_root"},
     {"AWS_LAMBDA_RUNTIME_API", runtime_keys, "runtime_api"},
     {"AWS_LAMBDA_MAX_CONCURRENCY", runtime_keys, "max_concurrency"},
+    {"LAMBDA_RUNTIME_POST_TIMEOUT", runtime_keys, "post_timeout"},
     {"AWS_LAMBDA_LOG_LEVEL", log_keys, "level"},
     {"AWS_LAMBDA_LOG_FORMAT", log_keys, "format"},
     {NULL, NULL, NULL},
@@ -70,6 +72,7 @@ void settings_defaults(settings *s)
     s->task_root = strdup(LR_TASK_ROOT);
     s->api_retries = 5;
     s->api_retry_delay = 0.1;
+    s->post_timeout = 120; /* 6 MB at 50 KB/s */
     s->supervisor = 1;
     s->max_concurrency = 1;
     s->concurrency_model = MODEL_AUTO;
@@ -101,7 +104,7 @@ static void usage(FILE *to, const char *default_config)
             "Settings, each overriding the one before: built-in defaults, the [runtime] and\n"
             "[log] sections of the INI file, the environment (_HANDLER, LAMBDA_TASK_ROOT,\n"
             "AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_MAX_CONCURRENCY, AWS_LAMBDA_LOG_LEVEL,\n"
-            "AWS_LAMBDA_LOG_FORMAT), and\n"
+            "AWS_LAMBDA_LOG_FORMAT, LAMBDA_RUNTIME_POST_TIMEOUT), and\n"
             "HANDLER.  See bootstrap(8) and lambda-runtime.ini(5).\n",
             default_config);
 }

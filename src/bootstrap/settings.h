@@ -16,6 +16,7 @@ typedef struct settings {
     char *runtime_api;      /* host:port[/prefix] of the Runtime API */
     long api_retries;       /* attempts to reach the Runtime API before giving up */
     double api_retry_delay; /* first pause between attempts (doubles each time) */
+    double post_timeout;    /* seconds a post may take (a stream: may stall) */
     int supervisor;         /* run the plugin in a supervised worker process */
     long max_concurrency;   /* invocations in flight at once (AWS_LAMBDA_MAX_CONCURRENCY) */
     int concurrency_model;  /* index into settings_models: how to run them */

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
@@ -45,6 +46,13 @@ int shutdown_requested(int *signo)
 void shutdown_request(void)
 {
     __atomic_store_n(&stop_asked, 1, __ATOMIC_SEQ_CST);
+}
+
+void shutdown_pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && !shutdown_requested(NULL))
+        ;
 }
 
 void shutdown_bound(long ms)

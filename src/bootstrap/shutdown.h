@@ -19,6 +19,9 @@ int shutdown_requested(int *signo);
  * shutdown_requested() then reports *signo 0. */
 void shutdown_request(void);
 
+/* Sleep ms milliseconds, or less if a shutdown is requested meanwhile. */
+void shutdown_pause_ms(long ms);
+
 /* Arm a timer that ends the process (status 1, with a message) if the
  * shutdown hook has not returned within ms milliseconds. */
 void shutdown_bound(long ms);

@@ -9,7 +9,7 @@
 int stream_host_open(void *host, lambda_invocation *inv, const char *content_type)
 {
     runtime *rt = host;
-    if (!rt->stream && !(rt->stream = rstream_new())) {
+    if (!rt->stream && !(rt->stream = rstream_new(rapi_post_timeout(rt->api)))) {
         lr_log(inv->request_id, LAMBDA_LOG_ERROR,
                "cannot start a streamed response: out of memory creating a libcurl handle");
         return LAMBDA_ERR;

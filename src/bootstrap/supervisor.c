@@ -72,13 +72,6 @@ static char **read_backtrace(int fd, char **text)
     return frames;
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && !shutdown_requested(NULL))
-        ;
-}
-
 /* Post the error for an invocation the worker was running when it died.
  * shared: 0 when it is the one that crashed the worker (or the only one in
  * flight), 2 when another one's thread crashed, 1 when that is unknown
@@ -293,7 +286,7 @@ int supervise(const settings *s)
         }
         describe(wstatus, how, sizeof how, &signo);
         char *bt_text, **frames = read_backtrace(dead->bt_fd, &bt_text);
-        if (!api && !(api = rapi_new(s->runtime_api, s->api_retries, s->api_retry_delay, err, sizeof err))) {
+        if (!api && !(api = rapi_new(s, err, sizeof err))) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
             free(frames);
             free(bt_text);
@@ -319,7 +312,7 @@ int supervise(const settings *s)
                 stop_all(w, nworkers, SIGTERM);
                 forwarded = 1;
             } else {
-                pause_ms(pause);
+                shutdown_pause_ms(pause);
                 pause *= 2;
             }
         } else {

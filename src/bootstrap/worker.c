@@ -44,7 +44,7 @@ static int run_loops(const settings *s, rapi *api, plugin *p, worker_slot *slots
         /* libcurl's global init is not thread-safe: every client is made
          * here, before the threads start */
         rt->api = made == 0 ? api
-                            : rapi_new(s->runtime_api, s->api_retries, s->api_retry_delay, err, sizeof err);
+                            : rapi_new(s, err, sizeof err);
         if (!rt->api) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
             status = 1;
@@ -77,7 +77,7 @@ static int run_loops(const settings *s, rapi *api, plugin *p, worker_slot *slots
 int worker_run(const settings *s, worker_slot *slots, int model)
 {
     char err[1024];
-    rapi *api = rapi_new(s->runtime_api, s->api_retries, s->api_retry_delay, err, sizeof err);
+    rapi *api = rapi_new(s, err, sizeof err);
     if (!api) {
         lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
         return leave(slots, 2);

@@ -6,15 +6,23 @@
  * sends, and stops COMMAND (SIGTERM) when it asks for an invocation after the
  * last one.
  *
- *   rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r REPEAT] [-q] -- COMMAND [ARG]...
+ *   rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r REPEAT] [-i MODE] [-q] -- COMMAND [ARG]...
+ *
+ * -i MODE: how POST /runtime/init/error is answered: 202 (default), or
+ * hang / short as post= below.
  *
  * SCRIPT lines (fields separated by TABs; # starts a comment):
- *   invoke FILE [id=ID] [post=STATUS] [deadline=MS] [Header-Name: value]...
+ *   invoke FILE [id=ID|noid] [post=STATUS] [deadline=MS] [Header-Name: value]...
  *          serve FILE's bytes as the next event (request id ID, default
- *          req-N; the runtime's post for it is answered with STATUS,
- *          default 202; deadline MS from now, default 300000), with the
- *          extra headers given; term=MS sends COMMAND a SIGTERM MS
- *          milliseconds after serving the event
+ *          req-N, or no Lambda-Runtime-Aws-Request-Id header at all with
+ *          noid; the runtime's post for it is answered with STATUS,
+ *          default 202, or never (post=hang: the answer is held until the
+ *          server stops), or with a body one byte shorter than its
+ *          Content-Length (post=short), or stop reading the body after
+ *          its first bytes (post=stall); deadline MS from now, default
+ *          300000), with the extra headers given; term=MS sends COMMAND a
+ *          SIGTERM MS milliseconds after serving the event; delay=MS holds
+ *          the GET /next MS milliseconds before answering
  *   status STATUS   answer the next GET /next with STATUS (e.g. 500)
  *   vanish          close the connection and stop listening
  *
@@ -48,6 +56,9 @@ typedef enum MHD_Result MHD_RESULT;
 #endif
 
 #define MAX_HEADERS 16
+#define POST_HANG 1   /* post=hang: never answer the post */
+#define POST_SHORT 2  /* post=short: answer one byte short of Content-Length */
+#define POST_STALL 3  /* post=stall: stop reading the body after its first bytes */
 
 typedef enum { STEP_INVOKE, STEP_STATUS, STEP_VANISH } step_kind;
 
@@ -55,16 +66,19 @@ typedef struct step {
     step_kind kind;
     char *event;
     size_t event_len;
-    char id[128];
-    unsigned post_status, status;
+    char id[1024];
+    int noid;               /* send no request id header */
+    unsigned post_status, status; /* post_status: POST_HANG, POST_SHORT or HTTP */
     long long deadline;
     long long term_ms; /* -1: none */
+    long long delay_ms; /* hold GET /next this long first */
     char *headers[MAX_HEADERS];
     int nheaders;
 } step;
 
 static struct {
     const char *dir, *prefix;
+    unsigned init_post; /* the answer to /runtime/init/error (-i) */
     int quiet;
     step *steps;
     int nsteps, repeat;
@@ -78,7 +92,7 @@ static struct {
     long long started_us;
     long long term_at_us; /* when to send SIGTERM (0: not scheduled) */
     FILE *requests;
-} S = {.prefix = "", .repeat = 1, .lock = PTHREAD_MUTEX_INITIALIZER,
+} S = {.prefix = "", .repeat = 1, .init_post = 202, .lock = PTHREAD_MUTEX_INITIALIZER,
        .cond = PTHREAD_COND_INITIALIZER, .first_next_us = -1};
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -164,10 +178,20 @@ static void load_script(const char *path)
             while ((tok = strtok_r(NULL, "\t", &save))) {
                 if (strncmp(tok, "id=", 3) == 0)
                     snprintf(st->id, sizeof st->id, "%s", tok + 3);
+                else if (strcmp(tok, "noid") == 0)
+                    st->noid = 1;
+                else if (strcmp(tok, "post=hang") == 0)
+                    st->post_status = POST_HANG;
+                else if (strcmp(tok, "post=short") == 0)
+                    st->post_status = POST_SHORT;
+                else if (strcmp(tok, "post=stall") == 0)
+                    st->post_status = POST_STALL;
                 else if (strncmp(tok, "post=", 5) == 0)
                     st->post_status = (unsigned)atoi(tok + 5);
                 else if (strncmp(tok, "term=", 5) == 0)
                     st->term_ms = atoll(tok + 5);
+                else if (strncmp(tok, "delay=", 6) == 0)
+                    st->delay_ms = atoll(tok + 6);
                 else if (strncmp(tok, "deadline=", 9) == 0)
                     st->deadline = atoll(tok + 9);
                 else if (strchr(tok, ':') && st->nheaders < MAX_HEADERS)
@@ -216,6 +240,40 @@ static MHD_RESULT reply(struct MHD_Connection *c, unsigned status, const char *b
                                                              MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_RESULT ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Hold the calling connection's thread until the server stops. */
+static void hold_until_shutdown(void)
+{
+    pthread_mutex_lock(&S.lock);
+    while (!S.shutdown)
+        pthread_cond_wait(&S.cond, &S.lock);
+    pthread_mutex_unlock(&S.lock);
+}
+
+/* post=short: a 202 whose body stops one byte before its Content-Length,
+ * and the connection stays open. */
+static ssize_t short_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    static const char body[] = "{\"status\":\"OK\"}";
+    if (pos + 1 < sizeof body - 1) {
+        size_t n = sizeof body - 2 - (size_t)pos;
+        n = n < max ? n : max;
+        memcpy(buf, body + pos, n);
+        return (ssize_t)n;
+    }
+    hold_until_shutdown();
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static MHD_RESULT reply_short(struct MHD_Connection *c)
+{
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        sizeof "{\"status\":\"OK\"}" - 1, 64, short_body, NULL, NULL);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_RESULT ret = MHD_queue_response(c, 202, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -273,12 +331,15 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
     if (st->term_ms >= 0)
         S.term_at_us = now_us() + st->term_ms * 1000;
     pthread_mutex_unlock(&S.lock);
+    if (st->delay_ms > 0)
+        usleep((useconds_t)(st->delay_ms * 1000));
 
     struct MHD_Response *r = MHD_create_response_from_buffer(st->event_len, st->event,
                                                              MHD_RESPMEM_PERSISTENT);
     char deadline[32];
     snprintf(deadline, sizeof deadline, "%lld", epoch_ms() + st->deadline);
-    MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", st->id);
+    if (!st->noid)
+        MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", st->id);
     MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
     MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn",
                             "arn:aws:lambda:us-east-1:123456789012:function:test");
@@ -302,17 +363,26 @@ typedef struct upload {
     size_t len, cap;
 } upload;
 
-static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload *u)
+/* The scripted answer to a post to url. */
+static unsigned post_answer(const char *url)
 {
     const char *path = url + strlen(S.prefix) + strlen("/2018-06-01");
     unsigned status = 202;
-    char id[128];
-    if (sscanf(path, "/runtime/invocation/%127[^/]/", id) == 1) {
+    char id[1024];
+    if (sscanf(path, "/runtime/invocation/%1023[^/]/", id) == 1) {
         const step *st = find_invoke(id);
         status = st ? st->post_status : 404;
-    } else if (strcmp(path, "/runtime/init/error") != 0) {
+    } else if (strcmp(path, "/runtime/init/error") == 0) {
+        status = S.init_post;
+    } else {
         status = 404;
     }
+    return status;
+}
+
+static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload *u)
+{
+    unsigned status = post_answer(url);
     pthread_mutex_lock(&S.lock);
     int k = ++S.posts;
     log_request("POST", url, status);
@@ -326,6 +396,12 @@ static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload 
         snprintf(name, sizeof name, "post-%d.headers", k);
         record_headers(c, name);
     }
+    if (status == POST_HANG) {
+        hold_until_shutdown();
+        return MHD_NO;
+    }
+    if (status == POST_SHORT)
+        return reply_short(c);
     if (status == 202)
         return reply(c, status, "{\"status\":\"OK\"}");
     char body[256];
@@ -361,6 +437,13 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *ur
         return u ? MHD_YES : MHD_NO;
     }
     if (*data_size) {
+        if (u->len == 0 && post_answer(url) == POST_STALL) {
+            pthread_mutex_lock(&S.lock);
+            log_request("POST", url, POST_STALL);
+            pthread_mutex_unlock(&S.lock);
+            hold_until_shutdown(); /* read no more: the sender's buffers fill */
+            return MHD_NO;
+        }
         if (u->len + *data_size > u->cap) {
             size_t cap = u->cap ? u->cap * 2 : 65536;
             while (cap < u->len + *data_size)
@@ -437,7 +520,7 @@ int main(int argc, char **argv)
     const char *script = NULL;
     double timeout = 30;
     int opt;
-    while ((opt = getopt(argc, argv, "+d:s:t:p:r:q")) != -1) {
+    while ((opt = getopt(argc, argv, "+d:s:t:p:r:i:q")) != -1) {
         switch (opt) {
         case 'd': S.dir = optarg; break;
         case 's': script = optarg; break;
@@ -445,11 +528,15 @@ int main(int argc, char **argv)
         case 'p': S.prefix = optarg; break;
         case 'r': S.repeat = atoi(optarg); break;
         case 'q': S.quiet = 1; break;
-        default: die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-q] -- COMMAND...");
+        case 'i':
+            S.init_post = strcmp(optarg, "hang") == 0 ? POST_HANG
+                        : strcmp(optarg, "short") == 0 ? POST_SHORT : (unsigned)atoi(optarg);
+            break;
+        default: die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-q] -- COMMAND...");
         }
     }
     if (!S.dir || !script || optind >= argc || S.repeat < 1)
-        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-q] -- COMMAND...");
+        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-q] -- COMMAND...");
     load_script(script);
     char path[4096];
     snprintf(path, sizeof path, "%s/requests", S.dir);

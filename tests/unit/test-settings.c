@@ -22,7 +22,8 @@ static char ini[64];
 
 static const char *const env_vars[] = {"_HANDLER", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API",
                                        "AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_LOG_FORMAT",
-                                       "LAMBDA_RUNTIME_CONFIG", "AWS_LAMBDA_MAX_CONCURRENCY", NULL};
+                                       "LAMBDA_RUNTIME_CONFIG", "AWS_LAMBDA_MAX_CONCURRENCY",
+                                       "LAMBDA_RUNTIME_POST_TIMEOUT", NULL};
 
 static void setup(void)
 {
@@ -72,6 +73,7 @@ START_TEST(defaults)
     ck_assert_str_eq(s.task_root, LR_TASK_ROOT_EXPECTED);
     ck_assert_int_eq(s.api_retries, 5);
     ck_assert(s.api_retry_delay > 0.09 && s.api_retry_delay < 0.11);
+    ck_assert(s.post_timeout > 119.9 && s.post_timeout < 120.1);
     ck_assert_int_eq(s.log_level, 2);
     ck_assert_int_eq(s.log_format, 0);
     ck_assert_int_eq(s.supervisor, 1);
@@ -142,6 +144,23 @@ START_TEST(precedence)
 }
 END_TEST
 
+START_TEST(post_timeout)
+{
+    write_ini("[runtime]\npost_timeout = 30\n");
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert(s.post_timeout > 29.9 && s.post_timeout < 30.1);
+    setenv("LAMBDA_RUNTIME_POST_TIMEOUT", "2.5", 1);
+    ck_assert_int_eq(load(NULL), SETTINGS_OK);
+    ck_assert(s.post_timeout > 2.49 && s.post_timeout < 2.51); /* the environment beats the file */
+    setenv("LAMBDA_RUNTIME_POST_TIMEOUT", "0", 1);
+    ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
+    ck_assert_msg(strstr(err, "LAMBDA_RUNTIME_POST_TIMEOUT: bad value '0' for post_timeout: expected seconds from 1 to 3600"),
+                  "%s", err);
+    unsetenv("LAMBDA_RUNTIME_POST_TIMEOUT");
+    refused("[runtime]\npost_timeout = forever\n", ":2: bad value 'forever' for post_timeout");
+}
+END_TEST
+
 START_TEST(empty_env_ignored)
 {
     write_ini("[runtime]\nhandler = ini.handler\n");
@@ -193,12 +212,16 @@ static char *repeat(char c, size_t n)
     return buf;
 }
 
-/* Write the INI text made by printf(FMT, LONG). */
-static void write_ini_with(const char *fmt, const char *fill)
+/* Write TEMPLATE with its one "%s" replaced by FILL. */
+static void write_ini_with(const char *template, const char *fill)
 {
+    const char *at = strstr(template, "%s");
+    ck_assert_ptr_nonnull(at);
     FILE *f = fopen(ini, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, fmt, fill);
+    fwrite(template, 1, (size_t)(at - template), f);
+    fputs(fill, f);
+    fputs(at + 2, f);
     fclose(f);
 }
 
@@ -356,6 +379,7 @@ int main(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, precedence);
     tcase_add_test(tc, empty_env_ignored);
+    tcase_add_test(tc, post_timeout);
     tcase_add_test(tc, validation);
     tcase_add_test(tc, concurrency);
     tcase_add_test(tc, long_lines);
