@@ -7,18 +7,45 @@
 
 #include <execinfo.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_FRAMES 64
+/* Room for the handler (backtrace() and backtrace_symbols_fd()) once the
+ * thread's own stack is exhausted. */
+#define ALTSTACK_SIZE (64 * 1024)
 
 static int crash_fd = -1;
 static __thread worker_slot *crash_slot;
+static __thread void *thread_altstack; /* made by crash_watch, or NULL */
 
 void crash_watch(worker_slot *slot)
 {
     crash_slot = slot;
+    stack_t cur;
+    if (crash_fd < 0 || thread_altstack || sigaltstack(NULL, &cur) != 0 ||
+        !(cur.ss_flags & SS_DISABLE))
+        return; /* no handlers, or this thread has a stack (the main one) */
+    void *mem = malloc(ALTSTACK_SIZE);
+    stack_t ss = {.ss_sp = mem, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
+    if (mem && sigaltstack(&ss, NULL) == 0)
+        thread_altstack = mem;
+    else
+        free(mem);
+}
+
+void crash_unwatch(void)
+{
+    crash_slot = NULL;
+    if (!thread_altstack)
+        return;
+    stack_t off = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
+    if (sigaltstack(&off, NULL) == 0) {
+        free(thread_altstack);
+        thread_altstack = NULL;
+    }
 }
 
 static void on_crash(int signo)

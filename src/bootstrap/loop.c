@@ -8,6 +8,7 @@
 #include "stream_ops.h"
 #include "trace_env.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,22 @@ void post_init_error(rapi *api, const char *type, const char *message)
     free(body);
 }
 
+/* Entering (on) or leaving the wait for /next: the wake signal of the
+ * thread model may interrupt that wait, and nothing else. */
+static void polling(runtime *rt, int on)
+{
+    if (on)
+        __atomic_store_n(&rt->polling, 1, __ATOMIC_SEQ_CST);
+    if (rt->wake_signal) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, rt->wake_signal);
+        pthread_sigmask(on ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
+    }
+    if (!on)
+        __atomic_store_n(&rt->polling, 0, __ATOMIC_SEQ_CST);
+}
+
 /* Can the invocation be answered?  Its request id goes into the URL path of
  * the answer, and both ids into the slot the supervisor answers from. */
 static int usable(const lambda_invocation *inv, char *err, size_t errlen)
@@ -151,9 +168,9 @@ int loop_run(runtime *rt)
     char err[1024];
     int status = 1;
     for (;;) {
-        __atomic_store_n(&rt->polling, 1, __ATOMIC_SEQ_CST);
+        polling(rt, 1);
         int got = rapi_next(rt->api, inv, err, sizeof err);
-        __atomic_store_n(&rt->polling, 0, __ATOMIC_SEQ_CST);
+        polling(rt, 0);
         if (got < 0) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
             break;
@@ -196,6 +213,7 @@ int loop_run(runtime *rt)
         !__atomic_exchange_n(&told, 1, __ATOMIC_SEQ_CST))
         lr_log(NULL, LAMBDA_LOG_INFO, "%s received: shutting down",
                signo == SIGINT ? "SIGINT" : "SIGTERM");
+    crash_unwatch();
     lr_invocation_free(inv);
     lr_function_info_free(&rt->fn);
     rstream_free(rt->stream);

@@ -23,6 +23,9 @@ typedef struct runtime {
     int trace_env;
     int polling; /* non-zero while waiting in GET /next (atomic; threads.c) */
     int bad_in_row; /* unusable invocations in a row (loop.c) */
+    /* threads.c: the signal that wakes this loop out of /next, blocked in
+     * its thread but while it waits there (0: none) */
+    int wake_signal;
     /* set when a post met a non-recoverable answer: exit after this handler */
     int fatal;
     char fatal_msg[768];

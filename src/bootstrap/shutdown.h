@@ -8,8 +8,19 @@
 #ifndef BOOTSTRAP_SHUTDOWN_H
 #define BOOTSTRAP_SHUTDOWN_H
 
+#include <sys/types.h>
+
+/* Worker processes a supervisor passes SIGTERM/SIGINT on to (the largest
+ * max_concurrency). */
+#define SHUTDOWN_FORWARD_MAX 1024
+
 /* Install the SIGTERM/SIGINT handlers. */
 int shutdown_install(void);
+
+/* Record worker i's pid (0: none) in the calling process, whose SIGTERM or
+ * SIGINT handler then sends the same signal to it at once -- also when the
+ * signal came already. */
+void shutdown_forward(int i, pid_t pid);
 
 /* Non-zero once SIGTERM or SIGINT arrived; *signo (if not NULL) says which. */
 int shutdown_requested(int *signo);
@@ -23,7 +34,7 @@ void shutdown_request(void);
 void shutdown_pause_ms(long ms);
 
 /* Arm a timer that ends the process (status 1, with a message) if the
- * shutdown hook has not returned within ms milliseconds. */
+ * shutdown hook has not returned within ms milliseconds; 0 disarms it. */
 void shutdown_bound(long ms);
 
 #endif

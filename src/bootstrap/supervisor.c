@@ -107,6 +107,7 @@ static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const cha
 
 /* One worker process and what it shares with the supervisor. */
 typedef struct worker {
+    int index;          /* in the supervisor's table (shutdown_forward) */
     pid_t pid;          /* 0 when not running */
     worker_slot *slots; /* nslots entries in the shared mapping */
     int bt_fd;          /* its crashing thread's backtrace */
@@ -133,6 +134,8 @@ static pid_t spawn(const settings *s, worker *w, int nslots, int model)
         _exit(worker_run(s, w->slots, model));
     }
     w->pid = pid;
+    if (pid > 0)
+        shutdown_forward(w->index, pid);
     return pid;
 }
 
@@ -188,6 +191,7 @@ static worker *wait_any(worker *w, int n, int *forwarded, int *wstatus)
             for (int i = 0; i < n; i++)
                 if (w[i].pid == pid) {
                     w[i].pid = 0;
+                    shutdown_forward(i, 0);
                     return &w[i];
                 }
             continue; /* not a worker (e.g. a stray child) */
@@ -235,6 +239,7 @@ int supervise(const settings *s)
     worker *w = calloc((size_t)nworkers, sizeof *w);
     int ok = slots != MAP_FAILED && w;
     for (int i = 0; ok && i < nworkers; i++) {
+        w[i].index = i;
         w[i].slots = slots + (size_t)i * (size_t)nslots;
         w[i].bt_fd = memfd_create("bootstrap-backtrace", MFD_CLOEXEC);
         ok = w[i].bt_fd >= 0;

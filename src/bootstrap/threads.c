@@ -54,7 +54,10 @@ int threads_run(runtime *rts, int n)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_wake;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: the poll returns */
+    /* SA_RESTART, and the loops unblock the signal only while they wait
+     * for /next (loop.c): a thread that took an invocation never sees EINTR
+     * from it; poll() is never restarted, so a waiting poll still ends */
+    sa.sa_flags = SA_RESTART;
     sigaction(WAKE_SIGNAL, &sa, NULL);
 
     loop_thread *t = calloc((size_t)n, sizeof *t);
@@ -64,8 +67,18 @@ int threads_run(runtime *rts, int n)
         lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start %d invoke threads: out of memory", n);
         return 1;
     }
+    /* The loop threads start with SIGTERM, SIGINT and the wake signal
+     * blocked: the stop signals reach the main thread only (its sem_wait
+     * returns, it wakes the polling loops), never a handler's system call. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, WAKE_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int started = 0, status = 0;
     for (; started < n; started++) {
+        rts[started].wake_signal = WAKE_SIGNAL;
         t[started].rt = &rts[started];
         t[started].ended = &ended;
         t[started].running = 1;
@@ -81,6 +94,7 @@ int threads_run(runtime *rts, int n)
             break;
         }
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     int left = started, stopping = status != 0;
     while (left > 0) {
         struct timespec until;

@@ -109,6 +109,8 @@ int worker_run(const settings *s, worker_slot *slots, int model)
     if (status == 0)
         shutdown_bound(SHUTDOWN_HOOK_MS);
     plugin_unload(&p, status == 0); /* the shutdown hook runs once, on a clean stop */
+    if (status == 0)
+        shutdown_bound(0); /* the hook returned: the rest of the exit is not its time */
     rapi_free(api);
     return leave(slots, status);
 }

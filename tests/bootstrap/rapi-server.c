@@ -244,13 +244,25 @@ static MHD_RESULT reply(struct MHD_Connection *c, unsigned status, const char *b
     return ret;
 }
 
-/* Hold the calling connection's thread until the server stops. */
-static void hold_until_shutdown(void)
+/* Hold the calling connection's thread until the server stops, or at most
+ * ms milliseconds (0: no limit).  Returns non-zero if the server stopped. */
+static int hold_until_shutdown(long long ms)
 {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&S.lock);
-    while (!S.shutdown)
-        pthread_cond_wait(&S.cond, &S.lock);
+    int rc = 0;
+    while (!S.shutdown && rc == 0)
+        rc = ms ? pthread_cond_timedwait(&S.cond, &S.lock, &until) : pthread_cond_wait(&S.cond, &S.lock);
+    int stopped = S.shutdown;
     pthread_mutex_unlock(&S.lock);
+    return stopped;
 }
 
 /* post=short: a 202 whose body stops one byte before its Content-Length,
@@ -264,7 +276,7 @@ static ssize_t short_body(void *cls, uint64_t pos, char *buf, size_t max)
         memcpy(buf, body + pos, n);
         return (ssize_t)n;
     }
-    hold_until_shutdown();
+    hold_until_shutdown(0);
     return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
@@ -331,8 +343,8 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
     if (st->term_ms >= 0)
         S.term_at_us = now_us() + st->term_ms * 1000;
     pthread_mutex_unlock(&S.lock);
-    if (st->delay_ms > 0)
-        usleep((useconds_t)(st->delay_ms * 1000));
+    if (st->delay_ms > 0 && hold_until_shutdown(st->delay_ms))
+        return MHD_NO; /* stopped while holding */
 
     struct MHD_Response *r = MHD_create_response_from_buffer(st->event_len, st->event,
                                                              MHD_RESPMEM_PERSISTENT);
@@ -397,7 +409,7 @@ static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload 
         record_headers(c, name);
     }
     if (status == POST_HANG) {
-        hold_until_shutdown();
+        hold_until_shutdown(0);
         return MHD_NO;
     }
     if (status == POST_SHORT)
@@ -441,7 +453,7 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *ur
             pthread_mutex_lock(&S.lock);
             log_request("POST", url, POST_STALL);
             pthread_mutex_unlock(&S.lock);
-            hold_until_shutdown(); /* read no more: the sender's buffers fill */
+            hold_until_shutdown(0); /* read no more: the sender's buffers fill */
             return MHD_NO;
         }
         if (u->len + *data_size > u->cap) {

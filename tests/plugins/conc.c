@@ -8,7 +8,8 @@
  *                _X_AMZN_TRACE_ID it sees, its pid and thread id, and the
  *                event's "i"
  *   conc.crash   like report, but an event with "crash": true raises
- *                SIGSEGV after the sleep
+ *                SIGSEGV after the sleep, and one with "overflow": true
+ *                overflows its thread's stack (unbounded recursion)
  * The shutdown hook appends "shutdown PID" to $CONC_SHUTDOWN_FILE (when set).
  */
 #define _GNU_SOURCE
@@ -29,6 +30,18 @@ static void add_str(json_object *o, const char *key, const char *value)
     json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
 }
 
+/* Recurse until the stack runs out (each frame keeps 4 KB live). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static int recurse(volatile char *up, long depth)
+{
+    volatile char frame[4096];
+    frame[0] = (char)depth;
+    frame[1] = up ? up[0] : 0;
+    return recurse(frame, depth + 1) + frame[1];
+}
+#pragma GCC diagnostic pop
+
 static int run(lambda_invocation *inv, int may_crash)
 {
     json_object *ev = lambda_event_json(inv), *v;
@@ -46,6 +59,8 @@ static int run(lambda_invocation *inv, int may_crash)
         ;
     if (crash_now)
         raise(SIGSEGV);
+    if (may_crash && ev && json_object_object_get_ex(ev, "overflow", &v) && json_object_get_boolean(v))
+        recurse(NULL, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     lambda_log(inv, LAMBDA_LOG_WARN, "conc end i=%lld", (long long)i);
     json_object *o = json_object_new_object();
