@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """conc-invoke.py URL N MS [CRASH]: N invocations of tests/plugins' conc.so
 (conc.report / conc.crash) sent at once (a barrier releases them), event
-{"i": i, "ms": MS}; with CRASH, invocation 0 gets {"crash": true, "ms": 100}.
+{"i": i, "ms": MS}; with CRASH, invocation 0 gets {"crash": true, "ms": 100};
+with CRASH-ALL, {"crash": true, "ms": 100, "after": N}: it crashes once all
+N are running in its process (conc.c), so all N are in flight.
 Checks every answer is the caller's own: the handler's request id (read
 before and after its sleep) is the x-amzn-RequestId of that call, its trace
 id did not change during the sleep and no two calls share one, and "i" is
@@ -19,7 +21,8 @@ import time
 import urllib.parse
 
 url, n, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-crash = len(sys.argv) > 4 and sys.argv[4] == "crash"
+crash = len(sys.argv) > 4 and sys.argv[4] in ("crash", "crash-all")
+after = n if len(sys.argv) > 4 and sys.argv[4] == "crash-all" else 1
 u = urllib.parse.urlparse(url)
 lock = threading.Lock()
 barrier = threading.Barrier(n + 1)
@@ -32,7 +35,7 @@ def one(i):
         c.connect()
         ev = {"i": i, "ms": ms}
         if crash and i == 0:
-            ev = {"i": i, "ms": 100, "crash": True}
+            ev = {"i": i, "ms": 100, "crash": True, "after": after}
         body = json.dumps(ev)
         barrier.wait()
         c.request("POST", u.path, body)

@@ -87,7 +87,7 @@ $nosan
 INI
 start_emulator --config "$work/emu.ini"
 
-# conc NAME N MS [crash]: the invocations; their summary in $out
+# conc NAME N MS [crash|crash-all]: the invocations; their summary in $out
 conc() {
   curl -s -o /dev/null "$(invoke_url "$1")" -d '{"ms":1}' # start the instance
   out=$(python3 "$SRC/tests/bootstrap/conc-invoke.py" "$(invoke_url "$1")" "$2" "$3" ${4:-}) \
@@ -180,7 +180,7 @@ done
 
 # A crash with 4 in flight in one worker (threads): all 4 answered with
 # Runtime.ExitError, the crashed one with its backtrace; then service goes on.
-conc crash 4 400 crash
+conc crash 4 400 crash-all
 [ "$(j 'len(j["errors"])') $(j 'len(j["answers"])')" = "4 0" ] \
   && ok "crash (threads): all 4 in flight answered with an error" || bad "crash (threads): $out"
 [ "$(j 'sorted(e["errorType"] for e in j["errors"].values())')" = "['Runtime.ExitError', 'Runtime.ExitError', 'Runtime.ExitError', 'Runtime.ExitError']" ] \

@@ -8,7 +8,9 @@
  *                _X_AMZN_TRACE_ID it sees, its pid and thread id, and the
  *                event's "i"
  *   conc.crash   like report, but an event with "crash": true raises
- *                SIGSEGV after the sleep, and one with "overflow": true
+ *                SIGSEGV after the sleep (once "after" handlers, default 1,
+ *                are running in this process, for at most 10 s: so that
+ *                a test knows what was in flight), and one with "overflow": true
  *                overflows its thread's stack (unbounded recursion)
  * The shutdown hook appends "shutdown PID" to $CONC_SHUTDOWN_FILE (when set).
  */
@@ -42,8 +44,20 @@ static int recurse(volatile char *up, long depth)
 }
 #pragma GCC diagnostic pop
 
+static int inflight; /* handlers running in this process (atomic) */
+
+/* Wait (at most 10 s) until n handlers run in this process. */
+static void wait_inflight(long n)
+{
+    for (int i = 0; i < 1000 && __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) < n; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int run(lambda_invocation *inv, int may_crash)
 {
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
     json_object *ev = lambda_event_json(inv), *v;
     long ms = ev && json_object_object_get_ex(ev, "ms", &v) ? (long)json_object_get_int64(v) : 200;
     int crash_now = may_crash && ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v);
@@ -57,8 +71,10 @@ static int run(lambda_invocation *inv, int may_crash)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
-    if (crash_now)
+    if (crash_now) {
+        wait_inflight(json_object_object_get_ex(ev, "after", &v) ? (long)json_object_get_int64(v) : 1);
         raise(SIGSEGV);
+    }
     if (may_crash && ev && json_object_object_get_ex(ev, "overflow", &v) && json_object_get_boolean(v))
         recurse(NULL, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -76,6 +92,7 @@ static int run(lambda_invocation *inv, int may_crash)
     json_object_object_add(o, "endNs", json_object_new_int64((int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec));
     free(id);
     free(trace);
+    __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
     return lambda_respond_json(inv, o);
 }
 
