@@ -29,6 +29,11 @@ handler = lambda_function.handler
 handler = sleeper.handler
 timeout = 1
 concurrency = 1
+[function hungry]
+; touches memory: slow on a loaded machine, so a generous timeout
+handler = sleeper.handler
+timeout = 120
+concurrency = 1
 [function crash]
 handler = probe.crash
 ; sanitized builds: let the SIGSEGV kill the runtime, as it does unsanitized
@@ -67,7 +72,7 @@ pid2=$(jget "$(curl -s "$(invoke_url sleepy)" -d '{}')" 'j["pid"]')
 [ "$pid1" != "$pid2" ] || fail "after the timeout the same instance answered"
 
 # Max Memory Used against the instance's VmHWM.
-body=$(curl -s -D "$h" "$(invoke_url sleepy)" -d '{"mb":64}')
+body=$(curl -s -D "$h" "$(invoke_url hungry)" -d '{"mb":64}')
 pid=$(jget "$body" 'j["pid"]')
 id=$(sed -n 's/^x-amzn-RequestId: //Ip' "$h" | tr -d '\r')
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
