@@ -1,5 +1,5 @@
 /*
- * handler_name.h -- parsing the handler setting `module.function` (DESIGN.md,
+ * handler_name.h -- parsing the handler setting `module.function` (README,
  * "Handler name") into the plugin file's base name and the symbol.  Anything
  * that is not two plain names joined by one dot is refused before a file is
  * opened.

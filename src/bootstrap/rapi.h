@@ -1,5 +1,5 @@
 /*
- * rapi.h -- the Runtime API client (RUNTIME-API.md section 1) on one libcurl
+ * rapi.h -- the Runtime API client (AWS Lambda Runtime API, 2018-06-01) on one libcurl
  * easy handle kept for the whole life of the process, so every call reuses
  * one keep-alive connection.  GET /next has no timeout (it is a long poll);
  * a post must be answered within post_timeout ([runtime], settings.h), or it

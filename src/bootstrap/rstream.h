@@ -1,5 +1,5 @@
 /*
- * rstream.h -- the streamed response post (RUNTIME-API.md section 1,
+ * rstream.h -- the streamed response post (AWS Lambda Runtime API, 2018-06-01;
  * "Response streaming"): POST .../{id}/response with Transfer-Encoding:
  * chunked, Lambda-Runtime-Function-Response-Mode: streaming and the declared
  * error trailers.  It runs on its own libcurl easy handle (kept, with its

@@ -35,7 +35,7 @@ extern char **environ;
 #define MAX_LINE (256 * 1024)
 
 /* ------------------------------------------------------------------------
- * The environment Lambda gives a runtime (RUNTIME-API.md section 2)
+ * The environment Lambda gives a runtime (AWS: "Defined Lambda environment variables")
  * ------------------------------------------------------------------------ */
 
 typedef struct strv {

@@ -1,6 +1,6 @@
 /*
  * headers.c -- the Runtime API headers of a /next response, parsed into the
- * invocation (RUNTIME-API.md section 1), and the check that the request id
+ * invocation (AWS Lambda Runtime API, 2018-06-01), and the check that the request id
  * can be put in a URL path.
  */
 #include "config.h"

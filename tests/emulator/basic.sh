@@ -1,7 +1,7 @@
 #!/bin/bash
 # basic.sh -- one function, a runtime that is not ours (tests/emulator/runtime.py):
-# the event comes back; the Runtime API carries every header of RUNTIME-API.md
-# section 1; the runtime gets Lambda's environment; keep-alive works; the
+# the event comes back; the Runtime API carries every header of the AWS Lambda Runtime API
+# (2018-06-01); the runtime gets Lambda's environment; keep-alive works; the
 # emulator stops cleanly on SIGTERM.
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """runtime.py -- a tiny Lambda runtime written against the Runtime API alone
-(RUNTIME-API.md section 1), independent of this project's bootstrap: it proves
+(AWS Lambda Runtime API, 2018-06-01), independent of this project's bootstrap: it proves
 the emulator works with any conformant runtime.
 
 _HANDLER selects the behaviour at init: "initfail" posts /runtime/init/error
