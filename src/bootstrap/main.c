@@ -7,7 +7,7 @@
  */
 #include "config.h"
 #include "host.h"
-#include "settings.h"
+#include "boot_settings.h"
 #include "shutdown.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 {
     settings s;
     char err[1024];
-    settings_defaults(&s);
-    int rc = settings_load(&s, argc, argv, LR_SYSCONFDIR "/lambda-runtime.ini", err, sizeof err);
+    boot_settings_defaults(&s);
+    int rc = boot_settings_load(&s, argc, argv, LR_SYSCONFDIR "/lambda-runtime.ini", err, sizeof err);
     int status;
     if (rc == SETTINGS_EXIT)
         status = 0;
@@ -48,6 +48,6 @@ int main(int argc, char **argv)
         status = 2;
     } else
         status = start(&s);
-    settings_free(&s);
+    boot_settings_free(&s);
     return status;
 }

@@ -18,7 +18,7 @@
 #ifndef BOOTSTRAP_SUPERVISOR_H
 #define BOOTSTRAP_SUPERVISOR_H
 
-#include "settings.h"
+#include "boot_settings.h"
 
 /* Returns the exit status (0 after a graceful stop, 1 otherwise). */
 int supervise(const settings *s);

@@ -9,7 +9,7 @@
 #ifndef BOOTSTRAP_WORKER_H
 #define BOOTSTRAP_WORKER_H
 
-#include "settings.h"
+#include "boot_settings.h"
 #include "slot.h"
 
 #include <stdint.h>

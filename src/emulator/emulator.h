@@ -5,7 +5,7 @@
  *   running the runtime, with its own loopback Runtime API) ── invocation.
  *
  * Every scheduling field below is protected by the one mutex emu->lock.  Both
- * HTTP servers run in one event-loop thread (http.c): a caller waiting for
+ * HTTP servers run in one event-loop thread (http_loop.c): a caller waiting for
  * its result and a /next poll waiting for work are suspended connections
  * (waiters) that whoever changes the state resumes, so the hand-off from the
  * Invoke API to a Runtime API and back needs no thread switch.  Log lines
@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "settings.h"
+#include "emu_settings.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;
@@ -161,7 +161,7 @@ typedef struct emu {
     struct MHD_Daemon *invoke_api;
 } emu;
 
-/* invocation.c */
+/* inv.c */
 invocation *inv_new(function *fn, enum inv_kind kind);
 void inv_ref(invocation *inv);          /* emu->lock held */
 void inv_unref(invocation *inv);        /* emu->lock held */
@@ -176,15 +176,29 @@ void inv_wake(invocation *inv);
  * the runtime's suspended post once at most half of EMU_STREAM_BUFFER waits
  * (emu->lock held). */
 void inv_drained(invocation *inv);
+/* Format "RequestId: ID Error: WHAT" errors of the service. */
+void inv_service_error(invocation *inv, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* waiter.c */
 /* Suspend connection c (from its handler or content reader) until
  * waiter_resume(w); emu->lock held for both. */
 void waiter_suspend(waiter *w, struct MHD_Connection *c);
 void waiter_resume(waiter *w);
 
-/* pool.c */
+/* emulator.c: start every part (0, or -1 with err), stop them in reverse. */
 int emu_start(emu *e, emu_settings *st, char *err, size_t errlen);
 void emu_stop(emu *e);
 function *emu_function(emu *e, const char *name);
+
+/* pool.c */
+/* Start the manager thread (instance starts, deadlines); 0 or -1 with err. */
+int pool_start(emu *e, char *err, size_t errlen);
+/* Add the instances each function starts with (eager init). */
+void pool_spawn_initial(emu *e);
+/* Fail what is queued, SIGTERM the runtimes (SIGKILL after 500 ms), wait
+ * until every instance is gone, stop the manager (emu->lock not held). */
+void pool_shutdown(emu *e);
 /* Whether the HTTP loop should poll a little before it sleeps: at most one
  * invocation in flight (a sequential caller), where catching the next
  * message awake saves a wake-up; with more, the CPU is better left to the
@@ -251,9 +265,5 @@ void report_flush(void);
 /* END and REPORT lines; takes over the pool's reference to inv and publishes
  * the result after the lines for Tail invocations. */
 void report_invocation_end(invocation *inv);
-
-/* Format "RequestId: ID Error: WHAT" errors of the service. */
-void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

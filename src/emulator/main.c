@@ -16,16 +16,16 @@ int main(int argc, char **argv)
 {
     char err[1024] = "";
     emu_settings st;
-    int rc = settings_load(&st, argc, argv, err, sizeof err);
+    int rc = emu_settings_load(&st, argc, argv, err, sizeof err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "lambda-emulator: %s\n", err);
-        settings_free(&st);
+        emu_settings_free(&st);
         return rc > 0 ? 0 : 2;
     }
     if (http_check_addr(st.listen, err, sizeof err) < 0) {
         fprintf(stderr, "lambda-emulator: %s\n", err);
-        settings_free(&st);
+        emu_settings_free(&st);
         return 2;
     }
     struct stat sb;
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lambda-emulator: the task root %s is not a directory; "
                 "point --task-root (or LAMBDA_TASK_ROOT, or task_root in [emulator]) at the "
                 "directory holding the function's code\n", st.task_root);
-        settings_free(&st);
+        emu_settings_free(&st);
         return 2;
     }
 
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     emu e;
     if (emu_start(&e, &st, err, sizeof err) < 0) {
         fprintf(stderr, "lambda-emulator: %s\n", err);
-        settings_free(&st);
+        emu_settings_free(&st);
         return 1;
     }
     char host[64];
@@ -64,6 +64,6 @@ int main(int argc, char **argv)
     sigwait(&set, &sig);
     fprintf(stderr, "lambda-emulator: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     emu_stop(&e);
-    settings_free(&st);
+    emu_settings_free(&st);
     return 0;
 }

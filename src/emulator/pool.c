@@ -38,14 +38,6 @@ static long slots_per_instance(const function *fn)
     return fn->s->max_concurrency > 0 ? fn->s->max_concurrency : 1;
 }
 
-function *emu_function(emu *e, const char *name)
-{
-    for (function *fn = e->functions; fn; fn = fn->next)
-        if (strcmp(fn->name, name) == 0)
-            return fn;
-    return NULL;
-}
-
 /* Add instances while queued work exceeds the free slots (and, in eager
  * mode, until the pool is full).  emu->lock held; the manager starts them. */
 static void maybe_spawn(function *fn)
@@ -402,9 +394,9 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     while (inst->running) {
         invocation *inv = inst->running;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            emu_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+            inv_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
         else
-            emu_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
+            inv_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
         end_running(inv);
     }
     if (!inst->ready && !e->shutdown) {
@@ -425,12 +417,12 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
             if (inst->init_error_type)
                 inv_set_error(inv, inst->init_error_type, inst->init_error.data, inst->init_error.len);
             else if (timed_out)
-                emu_service_error(inv, "Sandbox.Timedout", "Init timed out after %.2f seconds",
+                inv_service_error(inv, "Sandbox.Timedout", "Init timed out after %.2f seconds",
                                   fn->s->init_timeout);
             else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                emu_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+                inv_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
             else
-                emu_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
+                inv_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
             fail_queued(inv);
         }
         fn->eager_hold = 1;
@@ -513,7 +505,7 @@ static int64_t check_deadlines(emu *e, int64_t now)
                 nx = inv->r_next;
                 if (now < inv->deadline_ns)
                     continue;
-                emu_service_error(inv, "Sandbox.Timedout", "Task timed out after %.2f seconds",
+                inv_service_error(inv, "Sandbox.Timedout", "Task timed out after %.2f seconds",
                                   fn->s->timeout);
                 inv->status = "timeout";
                 end_running(inv);
@@ -572,66 +564,34 @@ static void *manager_main(void *arg)
 }
 
 /* ------------------------------------------------------------------------
- * Start and stop
+ * Start and stop (emulator.c calls these around the servers)
  * ------------------------------------------------------------------------ */
 
-int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
+int pool_start(emu *e, char *err, size_t errlen)
 {
-    memset(e, 0, sizeof *e);
-    e->st = st;
-    pthread_mutex_init(&e->lock, NULL);
-    pthread_cond_init(&e->idle_cv, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&e->wd_cv, &ca);
-    pthread_condattr_destroy(&ca);
-    function **tail = &e->functions;
-    for (function_cfg *fc = st->functions; fc; fc = fc->next) {
-        function *fn = calloc(1, sizeof *fn);
-        if (!fn) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        fn->emu = e;
-        fn->name = fc->name;
-        fn->s = &fc->s;
-        lr_buf b = {0};
-        lr_buf_printf(&b, "arn:aws:lambda:%s:%s:function:%s", st->region, st->account_id, fc->name);
-        fn->arn = lr_buf_take(&b, NULL);
-        *tail = fn;
-        tail = &fn->next;
-    }
-    if (report_start_writer() < 0) {
-        snprintf(err, errlen, "cannot start the log writer thread");
-        return -1;
-    }
-    http_loop_hooks(report_flush, pool_spin_worthwhile);
     if (pthread_create(&e->manager, NULL, manager_main, e) != 0) {
         snprintf(err, errlen, "cannot start the manager thread");
-        report_stop_writer();
         return -1;
     }
-    e->invoke_api = invoke_api_start(e, st->listen, &e->port, err, errlen);
-    if (!e->invoke_api) {
-        emu_stop(e);
-        return -1;
-    }
+    return 0;
+}
+
+void pool_spawn_initial(emu *e)
+{
     pthread_mutex_lock(&e->lock);
     for (function *fn = e->functions; fn; fn = fn->next)
         maybe_spawn(fn);
     pthread_mutex_unlock(&e->lock);
-    return 0;
 }
 
-void emu_stop(emu *e)
+void pool_shutdown(emu *e)
 {
     pthread_mutex_lock(&e->lock);
     e->shutdown = 1;
     for (function *fn = e->functions; fn; fn = fn->next) {
         invocation *inv;
         while ((inv = dequeue(fn))) {
-            emu_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
+            inv_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
             fail_queued(inv);
         }
         /* SIGTERM first, as Lambda does: a runtime waiting in /next shuts
@@ -663,32 +623,4 @@ void emu_stop(emu *e)
     pthread_cond_signal(&e->wd_cv);
     pthread_mutex_unlock(&e->lock);
     pthread_join(e->manager, NULL);
-    /* Every caller has its answer now: let the answers go out before the
-     * connections close (at most 2 s). */
-    int listener = e->invoke_api ? http_quiesce(e->invoke_api) : -1;
-    pthread_mutex_lock(&e->lock);
-    int64_t give_up = clock_mono_ns() + 2000 * 1000000LL;
-    while (e->calls > 0 && clock_mono_ns() < give_up) {
-        struct timespec ts;
-        clock_realtime_after(&ts, 20);
-        pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
-    }
-    pthread_mutex_unlock(&e->lock);
-    if (e->invoke_api)
-        http_stop(e->invoke_api);
-    if (listener >= 0)
-        close(listener);
-    e->invoke_api = NULL;
-    http_loop_end();
-    report_stop_writer();
-    for (function *fn = e->functions, *next; fn; fn = next) {
-        next = fn->next;
-        free(fn->arn);
-        free(fn->log_stream);
-        free(fn);
-    }
-    e->functions = NULL;
-    pthread_cond_destroy(&e->idle_cv);
-    pthread_cond_destroy(&e->wd_cv);
-    pthread_mutex_destroy(&e->lock);
 }

@@ -302,7 +302,7 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         int live = inv->state == INV_RUNNING;
         if (live) {
             if (rc->too_large) {
-                emu_service_error(inv, "Function.ResponseSizeTooLarge",
+                inv_service_error(inv, "Function.ResponseSizeTooLarge",
                                   "Response payload size exceeded maximum allowed payload size (%d bytes).",
                                   inv->kind == INV_STREAM && rc->streaming ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT);
             } else if (etype && *etype) {

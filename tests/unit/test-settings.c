@@ -4,8 +4,8 @@
  * program's sections skipped, --help/--version, --config.
  */
 #include "config.h"
-#include "settings.h"
-#include "../common/config.h"
+#include "boot_settings.h"
+#include "cfg.h"
 
 #include <check.h>
 
@@ -29,7 +29,7 @@ static void setup(void)
 {
     for (int i = 0; env_vars[i]; i++)
         unsetenv(env_vars[i]);
-    settings_defaults(&s);
+    boot_settings_defaults(&s);
     err[0] = '\0';
     strcpy(ini, "/tmp/lr-settings-XXXXXX");
     int fd = mkstemp(ini);
@@ -39,7 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    settings_free(&s);
+    boot_settings_free(&s);
     unlink(ini);
 }
 
@@ -62,7 +62,7 @@ static int load(const char *first, ...)
         argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    return settings_load(&s, argc, argv, ini, err, sizeof err);
+    return boot_settings_load(&s, argc, argv, ini, err, sizeof err);
 }
 
 START_TEST(defaults)
@@ -90,13 +90,13 @@ START_TEST(concurrency)
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_int_eq(s.max_concurrency, 3);
     ck_assert_int_eq(s.concurrency_model, MODEL_PROCESSES);
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     setenv("AWS_LAMBDA_MAX_CONCURRENCY", "8", 1);
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_int_eq(s.max_concurrency, 8); /* the environment beats the INI file */
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     setenv("AWS_LAMBDA_MAX_CONCURRENCY", "many", 1);
     ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
     ck_assert_msg(strstr(err, "environment variable AWS_LAMBDA_MAX_CONCURRENCY: bad value 'many'"), "%s", err);
@@ -122,8 +122,8 @@ START_TEST(precedence)
     ck_assert_int_eq(s.log_format, 1);
     ck_assert_str_eq(s.config_path, ini);
 
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     setenv("_HANDLER", "env.handler", 1);
     setenv("LAMBDA_TASK_ROOT", "/env", 1);
     setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001/prefix", 1);
@@ -137,8 +137,8 @@ START_TEST(precedence)
     ck_assert_int_eq(s.log_format, 0);
     ck_assert_int_eq(s.api_retries, 9); /* not in the environment: the INI value stands */
 
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     ck_assert_int_eq(load("argv.handler", NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, "argv.handler");
 }
@@ -232,8 +232,8 @@ START_TEST(long_lines)
     write_ini_with("[runtime]\nhandler = %s\n", v);
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, v);
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     v = repeat('u', 65537);
     write_ini_with("[runtime]\n  handler:%s   ; an inline comment\n", v);
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
@@ -283,8 +283,8 @@ START_TEST(line_forms)
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, "a.b");
     ck_assert_int_eq(s.api_retries, 7);
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     /* no newline at the end of the file */
     write_ini("[runtime]\nhandler = c.d");
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
@@ -344,8 +344,8 @@ START_TEST(config_file_choice)
     setenv("LAMBDA_RUNTIME_CONFIG", "/nonexistent/x.ini", 1);
     ck_assert_int_eq(load("-c", ini, NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, "from.config");
-    settings_free(&s);
-    settings_defaults(&s);
+    boot_settings_free(&s);
+    boot_settings_defaults(&s);
     ck_assert_int_eq(load("--config=/nonexistent/z.ini", NULL), SETTINGS_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "z.ini"));
 }

@@ -1,11 +1,11 @@
 /*
- * settings.h -- bootstrap's configuration: built-in defaults < INI file
+ * boot_settings.h -- bootstrap's configuration: built-in defaults < INI file
  * ([runtime] and [log]) < the environment Lambda sets < the command line.
- * Every source goes through the key tables of src/common/config.c, so a bad
+ * Every source goes through the key tables of src/common/cfg.c, so a bad
  * value is refused the same way wherever it comes from.
  */
-#ifndef BOOTSTRAP_SETTINGS_H
-#define BOOTSTRAP_SETTINGS_H
+#ifndef BOOT_SETTINGS_H
+#define BOOT_SETTINGS_H
 
 #include <stddef.h>
 
@@ -36,15 +36,15 @@ extern const char *const settings_models[];
 enum { SETTINGS_OK = 0, SETTINGS_EXIT = 1, SETTINGS_ERROR = -1 };
 
 /* The built-in defaults. */
-void settings_defaults(settings *s);
+void boot_settings_defaults(settings *s);
 
 /* Everything in order of precedence.  Returns SETTINGS_OK; SETTINGS_EXIT when
  * --help or --version was printed (exit 0); SETTINGS_ERROR with err set.
  * default_config is the file read when neither --config nor
  * LAMBDA_RUNTIME_CONFIG names one (a missing default file is fine). */
-int settings_load(settings *s, int argc, char **argv, const char *default_config,
+int boot_settings_load(settings *s, int argc, char **argv, const char *default_config,
                   char *err, size_t errlen);
 
-void settings_free(settings *s);
+void boot_settings_free(settings *s);
 
 #endif

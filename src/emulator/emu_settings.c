@@ -1,17 +1,17 @@
 /*
- * settings.c -- the emulator's configuration: built-in defaults, the INI file
+ * emu_settings.c -- the emulator's configuration: built-in defaults, the INI file
  * (through the shared typed loader), the environment Lambda sets, and the
- * command line, in that order of precedence.  See settings.h.
+ * command line, in that order of precedence.  See emu_settings.h.
  */
 #include "config.h"
 
-#include "settings.h"
+#include "emu_settings.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/config.h"
+#include "cfg.h"
 
 #ifndef LR_TASK_ROOT
 #define LR_TASK_ROOT "/var/task"
@@ -303,7 +303,7 @@ static void missing_value(char *err, size_t errlen, const char *arg, int opt)
         snprintf(err, errlen, "option -%c needs a value (see --help)", opt);
 }
 
-int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
+int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
            O_MEMORY, O_INIT, O_LOG_FORMAT };
@@ -438,7 +438,7 @@ static void fn_free(fn_settings *s)
     env_free(s->env);
 }
 
-void settings_free(emu_settings *st)
+void emu_settings_free(emu_settings *st)
 {
     for (function_cfg *f = st->functions, *next; f; f = next) {
         next = f->next;

@@ -1,7 +1,8 @@
 /*
- * config.c -- typed, validated INI loading on top of inih (see config.h).
+ * cfg.c -- typed, validated INI loading on top of inih (see cfg.h).
  */
 #include "config.h"
+#include "cfg.h"
 
 #include <errno.h>
 #include <ctype.h>

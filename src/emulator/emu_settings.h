@@ -1,5 +1,5 @@
 /*
- * settings.h -- what the emulator serves: the [emulator] section (listen
+ * emu_settings.h -- what the emulator serves: the [emulator] section (listen
  * address, task root, region, account, and defaults for every function) and
  * the [function NAME] sections of lambda-runtime.ini, plus the environment
  * and the command line on top (defaults < INI < environment < command line).
@@ -18,7 +18,7 @@ typedef struct env_var {
 } env_var;
 
 /* One function's settings.  Unset values are NULL / -1 until
- * settings_finish() fills them from the [emulator] defaults. */
+ * emu_settings_load() fills them from the [emulator] defaults. */
 typedef struct fn_settings {
     char *handler;         /* _HANDLER */
     char *runtime;         /* the runtime command (run by /bin/sh) */
@@ -55,7 +55,7 @@ extern const char *const settings_log_levels[];
 /* Parse argv and the environment, load the configuration file, and fill
  * every function.  Returns 0; 1 when --help/--version was printed (exit 0);
  * -1 with a message in err (exit 2). */
-int settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen);
-void settings_free(emu_settings *st);
+int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen);
+void emu_settings_free(emu_settings *st);
 
 #endif

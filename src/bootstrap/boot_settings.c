@@ -1,8 +1,8 @@
-/* settings.c -- see settings.h. */
+/* boot_settings.c -- see boot_settings.h. */
 #include "config.h"
-#include "settings.h"
+#include "boot_settings.h"
 #include "host.h"
-#include "../common/config.h"
+#include "cfg.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -66,7 +66,7 @@ static const struct env_map {
     {NULL, NULL, NULL},
 };
 
-void settings_defaults(settings *s)
+void boot_settings_defaults(settings *s)
 {
     memset(s, 0, sizeof *s);
     s->task_root = strdup(LR_TASK_ROOT);
@@ -80,7 +80,7 @@ void settings_defaults(settings *s)
     s->log_format = 0; /* Text */
 }
 
-void settings_free(settings *s)
+void boot_settings_free(settings *s)
 {
     cfg_free(runtime_keys, s);
     cfg_free(log_keys, s);
@@ -109,7 +109,7 @@ static void usage(FILE *to, const char *default_config)
             default_config);
 }
 
-int settings_load(settings *s, int argc, char **argv, const char *default_config,
+int boot_settings_load(settings *s, int argc, char **argv, const char *default_config,
                   char *err, size_t errlen)
 {
     static const struct option longopts[] = {

@@ -1,5 +1,5 @@
 /*
- * invocation.c -- one invocation: ids, the result it ends with, and the
+ * inv.c -- one invocation (inv_*): ids, the result it ends with, and the
  * reference count shared by its caller, the pool and the Runtime API
  * connections that touch it.  All under emu->lock.
  */
@@ -12,11 +12,9 @@
 #include <time.h>
 #include <sys/random.h>
 #include <uuid/uuid.h>
-#include <microhttpd.h>
 
 #include "emulator.h"
 #include "error_json.h"
-#include "http.h"
 
 static void hex(char *out, const unsigned char *p, size_t n)
 {
@@ -112,7 +110,7 @@ void inv_set_error(invocation *inv, const char *type, const char *body, size_t l
     inv->status = "error";
 }
 
-void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
+void inv_service_error(invocation *inv, const char *type, const char *fmt, ...)
 {
     char what[512], msg[640];
     va_list ap;
@@ -123,21 +121,6 @@ void emu_service_error(invocation *inv, const char *type, const char *fmt, ...)
     char *doc = error_json(type, msg, NULL, NULL);
     inv_set_error(inv, type, doc, doc ? strlen(doc) : 0);
     free(doc);
-}
-
-void waiter_suspend(waiter *w, struct MHD_Connection *c)
-{
-    w->conn = c;
-    w->suspended = 1;
-    MHD_suspend_connection(c);
-}
-
-void waiter_resume(waiter *w)
-{
-    if (!w || !w->suspended)
-        return;
-    w->suspended = 0;
-    http_resume(w->conn);
 }
 
 void inv_wake(invocation *inv)

@@ -1,5 +1,5 @@
 /*
- * config.h -- the one INI file both programs read (/etc/lambda-runtime.ini).
+ * cfg.h -- the one INI file both programs read (/etc/lambda-runtime.ini).
  *
  * A program describes each section it understands with a table of typed keys
  * (cfg_key) that point into a struct of its own.  cfg_load() parses the file
@@ -8,8 +8,8 @@
  * accepted.  The same tables apply environment variables and command-line
  * options (cfg_set), so every source is validated by one mechanism.
  */
-#ifndef LR_CONFIG_H
-#define LR_CONFIG_H
+#ifndef LR_CFG_H
+#define LR_CFG_H
 
 #include <stddef.h>
 
@@ -46,7 +46,7 @@ typedef struct cfg_section {
 
 /* The longest line cfg_load accepts, in bytes (values such as tokens and
  * ARNs run to hundreds of bytes; inih's own buffer is 200 on Debian, see
- * read_line in config.c). */
+ * read_line in cfg.c). */
 #define CFG_MAX_LINE (1024 * 1024)
 
 /*
