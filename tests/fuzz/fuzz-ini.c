@@ -1,5 +1,5 @@
 /*
- * fuzz-ini.c -- the INI reader (src/common/config.c, cfg_load on top of
+ * fuzz-ini.c -- the INI reader (src/common/cfg.c, cfg_load on top of
  * inih).  The input is the file; the key tables cover every key type, a
  * section with a name ([function NAME]), a section skipped by this program
  * and a handler for keys outside the table (env.NAME).  Invariants: the load
@@ -9,7 +9,7 @@
  */
 #include "config.h" /* autoconf's: _GNU_SOURCE for memfd_create */
 #include "fuzz.h"
-#include "src/common/config.h"
+#include "src/common/cfg.h"
 
 #include <stddef.h>
 #include <string.h>
