@@ -9,7 +9,7 @@
 #ifndef BOOTSTRAP_RAPI_H
 #define BOOTSTRAP_RAPI_H
 
-#include "settings.h"
+#include "boot_settings.h"
 
 #include <lambda/lambda.h>
 #include <stddef.h>
