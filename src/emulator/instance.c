@@ -357,6 +357,10 @@ static void run_child(int out, int err, int go[2], const char *task_root, const 
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Kept across exec: what the runtime daemonizes (a container engine's
+     * monitor, a setsid helper) is reparented to the runtime, not to init,
+     * so it stays in the tree the Runtime API admits and the kill reaches. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -354,7 +354,7 @@ void pool_kill_instance(instance *inst, const char *reason)
     inst->killed = 1;
     inst->kill_reason = reason;
     if (inst->pid > 0)
-        kill(-inst->pid, SIGKILL);
+        proctree_signal(inst->pid, SIGKILL);
     wake_polls(inst->fn, inst);
 }
 
@@ -598,7 +598,7 @@ void pool_shutdown(emu *e)
          * down gracefully; its polls are answered when it exits. */
         for (instance *inst = fn->instances; inst; inst = inst->next)
             if (inst->pid > 0 && !inst->dead)
-                kill(-inst->pid, SIGTERM);
+                proctree_signal(inst->pid, SIGTERM);
     }
     /* Lambda gives a runtime about 500 ms after SIGTERM. */
     int64_t until = clock_mono_ns() + 500 * 1000000LL;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,17 @@ static size_t walk(pid_t pid, int depth, pid_t *out, size_t n, size_t max)
 size_t proctree_list(pid_t root, pid_t *out, size_t max)
 {
     return root > 0 ? walk(root, 0, out, 0, max) : 0;
+}
+
+void proctree_signal(pid_t root, int sig)
+{
+    if (root <= 0)
+        return;
+    pid_t pids[PROCTREE_MAX];
+    size_t n = proctree_list(root, pids, PROCTREE_MAX);
+    kill(-root, sig);
+    for (size_t i = 1; i < n; i++)
+        kill(pids[i], sig);
 }
 
 int proctree_holds_socket(pid_t pid, unsigned long inode)

@@ -19,6 +19,10 @@ int proctree_holds_socket(pid_t pid, unsigned long inode);
  * usually), or -1 when it is gone. */
 int64_t proctree_start_ns(pid_t pid);
 int64_t proctree_boot_ns(void);
+/* Send sig to root's process group and to each of its living descendants
+ * (those that left the group: a daemon started with setsid, a container's
+ * processes under its engine). */
+void proctree_signal(pid_t root, int sig);
 /* Sum of the peak RSS (VmHWM) of root and its living descendants, in kB. */
 long proctree_hwm_kb(pid_t root);
 

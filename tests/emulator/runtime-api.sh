@@ -78,4 +78,26 @@ body=$(curl -s --max-time 20 "$(invoke_url)" -d '{}')
 body=$(curl -s --max-time 20 "$(invoke_url)" -d '{}')
 [ "$body" = '{"poll": "B"}' ] || fail "the second invocation went to '$body', not B"
 stop_emulator
+
+# A runtime whose process daemonizes the real one (as `podman run` does via
+# conmon, or `setsid -f`) still owns its Runtime API: the daemon is
+# reparented to the runtime, stays in its tree, is admitted, and is killed
+# with it when the emulator stops.
+daemonizing=$work/daemonizing
+cp "$script_runtime" "$work/daemon-runtime.py" # a path only this test's daemon has
+cat >"$daemonizing" <<EOS
+#!/bin/sh
+setsid -f "$work/daemon-runtime.py" </dev/null
+exec sleep 600
+EOS
+chmod +x "$daemonizing"
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$daemonizing" \
+  --concurrency 1 --timeout 30
+body=$(curl -s --max-time 20 "$(invoke_url)" -d '{"n":2}')
+[ "$body" = '{"n":2}' ] || fail "a daemonized runtime was not admitted: '$body'; $(cat "$emu_err")"
+grep -q 'refused a Runtime API connection' "$emu_err" && fail "a daemonized runtime was refused: $(cat "$emu_err")"
+stop_emulator
+i=0
+while pgrep -f "$work/daemon-runtime.py" >/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+pgrep -f "$work/daemon-runtime.py" >/dev/null && fail "the daemonized runtime outlived the emulator by 5 s"
 echo "PASS: runtime-api"
