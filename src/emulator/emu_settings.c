@@ -226,6 +226,7 @@ static void usage(FILE *out)
         "      --concurrency N      instances per function (default 4)\n"
         "      --max-concurrency N  AWS_LAMBDA_MAX_CONCURRENCY per instance (default unset)\n"
         "      --timeout SECONDS    function timeout (default 3)\n"
+        "      --init-timeout SECONDS  init phase timeout (default 10)\n"
         "      --memory-size MB     function memory size (default 128)\n"
         "      --init MODE          on-demand (default) or eager\n"
         "      --log-format FORMAT  Text or JSON: sets AWS_LAMBDA_LOG_FORMAT, and the format\n"
@@ -306,7 +307,7 @@ static void missing_value(char *err, size_t errlen, const char *arg, int opt)
 int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
-           O_MEMORY, O_INIT, O_LOG_FORMAT };
+           O_INIT_TIMEOUT, O_MEMORY, O_INIT, O_LOG_FORMAT };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
@@ -315,6 +316,7 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
         {"concurrency", required_argument, NULL, O_CONCURRENCY},
         {"max-concurrency", required_argument, NULL, O_MAX_CONCURRENCY},
         {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"init-timeout", required_argument, NULL, O_INIT_TIMEOUT},
         {"memory-size", required_argument, NULL, O_MEMORY},
         {"init", required_argument, NULL, O_INIT},
         {"log-format", required_argument, NULL, O_LOG_FORMAT},
@@ -324,7 +326,8 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
     };
     /* Options that name a function setting override every function. */
     static const char *const forced[] = {"runtime", "concurrency", "max_concurrency",
-                                         "timeout", "memory_size", "init", "log_format", NULL};
+                                         "timeout", "init_timeout", "memory_size", "init",
+                                         "log_format", NULL};
     struct cli_value cli[16];
     size_t ncli = 0;
     const char *config = NULL;
@@ -349,6 +352,7 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
         case O_CONCURRENCY: key = "concurrency"; break;
         case O_MAX_CONCURRENCY: key = "max_concurrency"; break;
         case O_TIMEOUT: key = "timeout"; break;
+        case O_INIT_TIMEOUT: key = "init_timeout"; break;
         case O_MEMORY: key = "memory_size"; break;
         case O_INIT: key = "init"; break;
         case O_LOG_FORMAT: key = "log_format"; break;

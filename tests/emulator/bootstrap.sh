@@ -64,7 +64,7 @@ cmp -s "$big" "$work/big.out" || fail "6 MB round trip through bootstrap"
 
 # Timeout.
 pid1=$(jget "$(curl -s "$(invoke_url sleepy)" -d '{}')" 'j["pid"]')
-body=$(curl -s -D "$h" "$(invoke_url sleepy)" -d '{"seconds":5}')
+body=$(curl -s -D "$h" --max-time 50 "$(invoke_url sleepy)" -d '{"seconds":60}')
 grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "timeout: no X-Amz-Function-Error"
 [ "$(jget "$body" 'j["errorType"]')" = Sandbox.Timedout ] || fail "timeout: $body"
 jget "$body" 'j["errorMessage"]' | grep -q 'Task timed out after 1.00 seconds' || fail "timeout: $body"

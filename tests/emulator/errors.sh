@@ -79,14 +79,17 @@ stop_emulator
 cfg=$work/q.ini
 printf '[emulator]\nqueue = 0\nconcurrency = 1\ntimeout = 30\n' >"$cfg"
 start_emulator --config "$cfg" --task-root "$task_root" --runtime "$script_runtime"
-curl -s "$(invoke_url)" -d '{"action":"sleep","seconds":2}' >/dev/null &
+gatef=$work/gate
+curl -s "$(invoke_url)" -d '{"action":"gate","path":"'"$gatef"'"}' >"$work/slow" &
 slow=$!
 wait_for '^START' "$emu_out" 10
 body=$(curl -s -D "$h" "$(invoke_url)" -d '{}')
+touch "$gatef"
 grep -qi '^HTTP/1.1 429' "$h" || fail "full pool and queue: expected 429"
 grep -qi '^x-amzn-ErrorType: TooManyRequestsException' "$h" || fail "429 without TooManyRequestsException"
 [ "$(jget "$body" 'j["Reason"]')" = ReservedFunctionConcurrentInvocationLimitExceeded ] || fail "429 body: $body"
 wait $slow
+[ "$(cat "$work/slow")" = '{"gate": "passed"}' ] || fail "the invocation holding the pool: $(cat "$work/slow")"
 [ "$(curl -s "$(invoke_url)" -d '{"after":1}')" = '{"after":1}' ] || fail "after the 429 the function must work"
 stop_emulator
 echo "PASS: errors"

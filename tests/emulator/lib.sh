@@ -1,12 +1,15 @@
 # tests/emulator/lib.sh -- helpers for the emulator's integration tests
 # (sourced after tests/lib/common.sh).
-#   start_emulator ARGS...  start lambda-emulator on a free loopback port;
+#   start_emulator ARGS...  start lambda-emulator on a free loopback port
+#                           (with --init-timeout 120 unless init_timeout_arg
+#                           says otherwise);
 #                           sets $port, $url (Invoke API base), $emu_out
 #                           (its stdout: runtime output and REPORT lines),
 #                           $emu_err, $emu_pid
 #   invoke_url [NAME]       the Invoke URL of function NAME (default function)
 #   script_runtime          the command of the test-only Python runtime
 #   wait_for PATTERN FILE [SECONDS]   poll until grep finds PATTERN in FILE
+#   epoch_ms, deadline_within CONTEXT LOW HIGH   see below
 . "$top_srcdir/tests/lib/common.sh"
 
 emulator="$top_builddir/src/emulator/lambda-emulator"
@@ -22,7 +25,13 @@ start_emulator() {
   _n=$((_n + 1))
   emu_out=$work/stdout.$_n
   emu_err=$work/stderr.$_n
-  spawn "$emulator" --listen 127.0.0.1:0 "$@" >"$emu_out" 2>"$emu_err"
+  # A generous init timeout (unless the caller sets init_timeout_arg, or
+  # "" to keep the configuration's): on a busy machine a Python runtime may
+  # take longer than Lambda's 10 s to start, and no test here is about that
+  # except those that say so.
+  local it=(--init-timeout "${init_timeout_arg-120}")
+  [ -n "${init_timeout_arg-120}" ] || it=()
+  spawn "$emulator" --listen 127.0.0.1:0 "${it[@]}" "$@" >"$emu_out" 2>"$emu_err"
   emu_pid=$spawned
   local i=0
   port=""
@@ -57,6 +66,19 @@ stop_emulator() {
   kill -0 "$emu_pid" 2>/dev/null && fail "lambda-emulator did not stop within 5 s of SIGTERM"
   wait "$emu_pid"; local rc=$?
   [ $rc = 0 ] || { cat "$emu_err"; fail "lambda-emulator exited with status $rc after SIGTERM"; }
+}
+
+# epoch_ms: the wall clock in milliseconds (the clock deadlines use).
+epoch_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+
+# deadline_within CONTEXT LOW HIGH: the Lambda-Runtime-Deadline-Ms the
+# runtime saw (a "context" answer) is in [LOW, HIGH].  An invocation that
+# started between two clock readings has its deadline between them plus the
+# timeout: a check of which timeout applied that no machine load can upset.
+deadline_within() {
+  local d; d=$(jget "$1" 'int(j["headers"]["Lambda-Runtime-Deadline-Ms"])')
+  [ "$d" -ge "$2" ] && [ "$d" -le "$3" ] && return 0
+  echo "deadline $d not in [$2, $3]" >&2; return 1
 }
 
 # jget JSON EXPR: evaluate a Python expression on the parsed JSON `j`.

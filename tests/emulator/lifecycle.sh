@@ -16,6 +16,8 @@ cat >"$cfg" <<INI
 runtime = $script_runtime
 task_root = $task_root
 timeout = 1
+; generous for a busy machine; initsleep tests the timeout with its own
+init_timeout = 120
 [function fast]
 handler = fast.handler
 [function initfail]
@@ -26,17 +28,15 @@ handler = initcrash
 handler = initsleep
 init_timeout = 500ms
 INI
-start_emulator --config "$cfg"
+init_timeout_arg='' start_emulator --config "$cfg"
 
 pid_of() { curl -s "$(invoke_url fast)" -d '{"action":"memory","mb":1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'; }
 h=$work/h
 
-# Timeout: 1 s budget, the handler sleeps 5 s.
+# Timeout: 1 s budget, the handler sleeps 60 s (the answer is the timeout's,
+# not the sleep's, whatever the load).
 pid1=$(pid_of)
-start=$(date +%s%N)
-body=$(curl -s -D "$h" "$(invoke_url fast)" -d '{"action":"sleep","seconds":5}')
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ $ms -lt 3000 ] || fail "timeout answered after $ms ms, expected about 1000"
+body=$(curl -s -D "$h" --max-time 50 "$(invoke_url fast)" -d '{"action":"sleep","seconds":60}')
 grep -qi '^X-Amz-Function-Error: Unhandled' "$h" || fail "timeout: no X-Amz-Function-Error"
 [ "$(jget "$body" 'j["errorType"]')" = Sandbox.Timedout ] || fail "timeout body: $body"
 jget "$body" 'j["errorMessage"]' | grep -q 'Task timed out after 1.00 seconds' || fail "timeout message: $body"
@@ -88,7 +88,8 @@ wait_for 'INIT_REPORT Init Duration: .*Status: timeout.*Error Type: Sandbox.Time
 stop_emulator
 
 # SIGTERM with invocations running and queued: every caller gets an answer
-# (the runtime's exit, or the shutdown), and the emulator exits 0 promptly.
+# (the runtime's exit, or the shutdown: not the end of its 20 s sleep), and
+# the emulator exits 0.
 start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
   --concurrency 2 --timeout 30
 pids=""
@@ -96,10 +97,7 @@ for i in 1 2 3 4; do
   curl -s "$(invoke_url)" -d '{"action":"sleep","seconds":20}' >"$work/inflight$i" & pids="$pids $!"
 done
 for _ in $(seq 1 200); do [ "$(grep -c '^START' "$emu_out")" = 2 ] && break; sleep 0.05; done
-start=$(date +%s%N)
 stop_emulator
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ $ms -lt 3000 ] || fail "shutdown with invocations in flight took $ms ms"
 wait $pids
 for i in 1 2 3 4; do
   body=$(cat "$work/inflight$i")

@@ -11,8 +11,12 @@ first two /next polls, A then B, that answer {"poll": NAME}).  The event's "acti
 invocation does: echo (default: the event back), sleep (seconds), segv,
 exit (status), error, context (headers and environment as JSON),
 memory (touch N MB, then answer), stream (chunked response, optional error
-trailers), print (log lines, then answer), big (a buffered response of N
-bytes).
+trailers, optionally gated), print (log lines, then answer), big (a buffered
+response of N bytes), gate (wait until the file "path" exists, then answer),
+barrier (wait until "n" invocations of this process are inside it at once).
+Gates and barriers let tests assert an order of events instead of timing:
+each waits at most "limit" seconds (default 30) and then answers that it
+gave up, which the test reports as a failure.
 """
 import base64
 import ctypes
@@ -29,6 +33,29 @@ host, port = API.split(":")
 local = threading.local()
 BASE = "/2018-06-01/runtime"
 keep = []
+barriers = {}
+barriers_lock = threading.Lock()
+
+
+def gate(path, limit):
+    """Wait until path exists (at most limit seconds); whether it did."""
+    end = time.monotonic() + limit
+    while not os.path.exists(path):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def barrier(name, n, limit):
+    """Wait until n invocations are inside the barrier name; whether they were."""
+    with barriers_lock:
+        b = barriers.setdefault(name, threading.Barrier(n))
+    try:
+        b.wait(limit)
+        return True
+    except threading.BrokenBarrierError:
+        return False
 
 
 def call(method, path, body=None, headers=None):
@@ -146,6 +173,12 @@ def serve():
                    "cwd": os.getcwd(), "pid": os.getpid(), "event": ev}
             time.sleep(float(ev.get("seconds", 0)))
             call("POST", path, json.dumps(out), echo)
+        elif action == "gate":
+            passed = gate(ev["path"], float(ev.get("limit", 30)))
+            call("POST", path, json.dumps({"gate": "passed" if passed else "gave up"}), echo)
+        elif action == "barrier":
+            passed = barrier(ev.get("name", ""), int(ev["n"]), float(ev.get("limit", 30)))
+            call("POST", path, json.dumps({"barrier": "passed" if passed else "gave up"}), echo)
         elif action == "memory":
             keep.append(bytearray(int(ev.get("mb", 64)) * 1024 * 1024))
             for i in range(0, len(keep[-1]), 4096):
@@ -184,6 +217,12 @@ def serve():
             s = open_stream(path, "text/plain", dict(echo, Trailer="Lambda-Runtime-Function-Error-Type, "
                                                           "Lambda-Runtime-Function-Error-Body"))
             for i in range(int(ev.get("chunks", 3))):
+                # "gate": chunk i > 0 waits for the file GATE.i, which the
+                # caller creates once it has received chunk i - 1.
+                if i > 0 and ev.get("gate") and not gate("%s.%d" % (ev["gate"], i), 30):
+                    data = b"gave up waiting for the caller\n"
+                    s.send(b"%x\r\n%s\r\n" % (len(data), data))
+                    break
                 data = ("chunk %d\n" % i).encode() * int(ev.get("repeat", 1))
                 s.send(b"%x\r\n%s\r\n" % (len(data), data))
                 time.sleep(float(ev.get("pause", 0.2)))
