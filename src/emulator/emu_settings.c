@@ -53,6 +53,10 @@ static const cfg_key emulator_keys[] = {
     {"task_root", CFG_STRING, offsetof(emu_settings, task_root), 0, 0, NULL},
     {"region", CFG_STRING, offsetof(emu_settings, region), 0, 0, NULL},
     {"account_id", CFG_STRING, offsetof(emu_settings, account_id), 0, 0, NULL},
+    {"idle_timeout", CFG_SECONDS, offsetof(emu_settings, idle_timeout), 0, 3600, NULL},
+    {"max_connections", CFG_INT, offsetof(emu_settings, max_connections), 16, 1000000, NULL},
+    {"max_connections_per_address", CFG_INT, offsetof(emu_settings, max_connections_per_address),
+     0, 1000000, NULL},
     FN_KEYS(DEF, x),
     CFG_KEY_END
 };
@@ -116,7 +120,8 @@ static int other_env(env_var **list, const char *key, const char *value,
                      char *err, size_t errlen)
 {
     if (strncmp(key, "env.", 4) != 0) {
-        snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id "
+        snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id, "
+                 "idle_timeout, max_connections, max_connections_per_address "
                  "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
                  "concurrency, max_concurrency, queue, init, log_format, log_level, env.NAME", key);
         return -1;
@@ -200,6 +205,9 @@ static int set_defaults(emu_settings *st)
         !(d->handler = strdup("lambda_function.handler")) ||
         !(d->runtime = strdup(LR_RUNTIME_DIR "/bootstrap")))
         return -1;
+    st->idle_timeout = 60;
+    st->max_connections = 4096;
+    st->max_connections_per_address = 1024;
     d->timeout = 3;
     d->init_timeout = 10;
     d->memory_size = 128;

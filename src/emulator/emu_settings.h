@@ -46,6 +46,9 @@ typedef struct emu_settings {
     char *task_root;
     char *region;
     char *account_id;
+    double idle_timeout;   /* Invoke API: seconds a connection may idle; 0 = none */
+    long max_connections;  /* Invoke API connections */
+    long max_connections_per_address; /* from one non-loopback address; 0 = any */
     fn_settings defaults;
     function_cfg *functions; /* in file order; one named "function" if none */
 } emu_settings;

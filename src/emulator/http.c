@@ -82,11 +82,38 @@ int http_check_addr(const char *addr, char *err, size_t errlen)
     return parse_addr(addr, &sa, err, errlen);
 }
 
+/* A guarded server's handler and completion: a connection is busy from its
+ * request's headers to its answer (then idle, waiting for the next). */
+static enum MHD_Result guarded_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                       const char *method, const char *version,
+                                       const char *upload_data, size_t *upload_data_size,
+                                       void **con_cls)
+{
+    http_guard *g = cls;
+    if (!*con_cls)
+        http_guard_busy(c, 1);
+    return g->handler(g->cls, c, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
+static void guarded_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_guard *g = cls;
+    http_guard_busy(c, 0);
+    if (g->done)
+        g->done(g->cls, c, con_cls, toe);
+}
+
+static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler,
+                                void *cls, MHD_RequestCompletedCallback done,
+                                MHD_NotifyConnectionCallback notify, http_guard *g,
+                                unsigned *port, char *err, size_t errlen);
+
 struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
                               void *cls, MHD_RequestCompletedCallback done,
                               unsigned *port, char *err, size_t errlen)
 {
-    return http_start_notify(addr, handler, cls, done, NULL, port, err, errlen);
+    return start(addr, handler, cls, done, NULL, NULL, port, err, errlen);
 }
 
 struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
@@ -94,17 +121,40 @@ struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback
                                      MHD_NotifyConnectionCallback notify,
                                      unsigned *port, char *err, size_t errlen)
 {
+    return start(addr, handler, cls, done, notify, NULL, port, err, errlen);
+}
+
+struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
+                                      void *cls, MHD_RequestCompletedCallback done,
+                                      http_guard *g, unsigned *port, char *err, size_t errlen)
+{
+    return start(addr, handler, cls, done, NULL, g, port, err, errlen);
+}
+
+/* One way to start every server: notify, or a guard (which has its own). */
+static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler,
+                                void *cls, MHD_RequestCompletedCallback done,
+                                MHD_NotifyConnectionCallback notify, http_guard *g,
+                                unsigned *port, char *err, size_t errlen)
+{
     struct sockaddr_in sa;
     if (parse_addr(addr, &sa, err, errlen) < 0)
         return NULL;
+    if (g) {
+        g->handler = handler;
+        g->cls = cls;
+        g->done = done;
+        g->max_connections = http_guard_clamp(g->max_connections);
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-        0, NULL, NULL, handler, cls,
+        0, g ? http_guard_accept : NULL, g,
+        g ? guarded_handler : handler, g ? (void *)g : cls,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, done, cls,
-        MHD_OPTION_NOTIFY_CONNECTION, notify, cls,
+        MHD_OPTION_CONNECTION_TIMEOUT, g ? g->idle_timeout : 0U,
+        MHD_OPTION_CONNECTION_LIMIT, g ? g->max_connections : 4096U,
+        MHD_OPTION_NOTIFY_COMPLETED, g ? guarded_done : done, g ? (void *)g : cls,
+        MHD_OPTION_NOTIFY_CONNECTION, g ? http_guard_notify : notify, g ? (void *)g : cls,
         MHD_OPTION_END);
     if (!d) {
         snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another with --listen)",

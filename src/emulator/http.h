@@ -29,6 +29,35 @@ struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback
                                      MHD_NotifyConnectionCallback notify,
                                      unsigned *port, char *err, size_t errlen);
 
+/* http_guard.c: the limits of a server facing callers we do not control
+ * (the Invoke API): an idle timeout, max_connections with a reserve that
+ * idle connections may not take (the oldest idle one is closed to make
+ * room), and a per-address cap off loopback.  Set the first four fields;
+ * the rest belongs to http_guard.c.  It must outlive the daemon. */
+typedef struct http_guard {
+    const char *name;          /* in messages, e.g. "Invoke API" */
+    unsigned idle_timeout;     /* seconds without progress; 0 = none */
+    unsigned max_connections;
+    unsigned per_address;      /* connections from one non-loopback address; 0 = any */
+
+    MHD_AccessHandlerCallback handler;
+    void *cls;
+    MHD_RequestCompletedCallback done;
+    struct gconn *head, *tail; /* open connections, oldest first */
+    unsigned open, closing;
+    unsigned warned_idle, warned_address;
+} http_guard;
+/* http_start() with a guard (the handler, cls and done are wrapped). */
+struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
+                                      void *cls, MHD_RequestCompletedCallback done,
+                                      http_guard *g, unsigned *port, char *err, size_t errlen);
+/* max_connections lowered to what the open-file limit allows. */
+unsigned http_guard_clamp(unsigned max_connections);
+enum MHD_Result http_guard_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe);
+void http_guard_busy(struct MHD_Connection *c, int busy);
+
 /* http_loop.c: the one thread that runs every server.  The calls below are
  * made from other threads, never with emu->lock held (handlers take it). */
 /* Run d in the loop (started on first use); 0, or -1 with err. */

@@ -375,8 +375,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return invoke(c, ic);
 }
 
+/* One Invoke API per process; the guard lives as long as the program. */
+static http_guard guard;
+
 struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port,
                                     char *err, size_t errlen)
 {
-    return http_start(listen, handle, e, done, port, err, errlen);
+    const emu_settings *st = e->st;
+    memset(&guard, 0, sizeof guard);
+    guard.name = "Invoke API";
+    guard.idle_timeout = st->idle_timeout > 0 ? (unsigned)(st->idle_timeout + 0.999) : 0;
+    guard.max_connections = (unsigned)st->max_connections;
+    guard.per_address = (unsigned)st->max_connections_per_address;
+    return http_start_guarded(listen, handle, e, done, &guard, port, err, errlen);
 }
