@@ -43,7 +43,7 @@ run() {
     if [ "${1:-}" = "--server" ]; then sopts=$2; shift 2; fi
     rm -rf "$T/rec"; mkdir -p "$T/rec"
     # shellcheck disable=SC2086
-    "$SERVER" -d "$T/rec" -s "$T/script" -t 60 $sopts -- "$BOOTSTRAP" "$@" 2> "$T/stderr"
+    "$SERVER" -d "$T/rec" -s "$T/script" -t 600 $sopts -- "$BOOTSTRAP" "$@" 2> "$T/stderr"
     server_rc=$?
     if [ "$server_rc" -ne 0 ]; then
         fail "rapi-server ended with status $server_rc"; cat "$T/stderr" >&2

@@ -5,14 +5,11 @@
 
 event e.json '{}'
 script "invoke${TAB}$T/e.json" "vanish"
-start=$(date +%s)
 run echo.handler
-took=$(( $(date +%s) - start ))
 check "first invocation answered" [ "$(post_count)" = 1 ]
 check "exit 1 after the API vanished" [ "$(status)" = "exit 1" ]
 check "retries logged (3 attempts from test.ini)" [ "$(grep -c 'not reachable' "$T/stderr")" = 2 ]
 check "clear final message" stderr_has "Runtime API unreachable: GET .*/runtime/invocation/next failed after 3 attempts"
-check "gave up quickly (${took}s)" [ "$took" -lt 10 ]
 
 script "status${TAB}500"
 run echo.handler
