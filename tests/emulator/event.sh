@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" --timeout 10
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" --timeout 120
 h=$work/h
 gatef=$work/gate
 code=$(curl -s -D "$h" -o /dev/null -w '%{http_code}' -H 'X-Amz-Invocation-Type: Event' \

@@ -47,7 +47,7 @@ def gate(path, limit):
     return True
 
 
-def barrier(name, n, limit):
+def rendezvous(name, n, limit):
     """Wait until n invocations are inside the barrier name; whether they were."""
     with barriers_lock:
         b = barriers.setdefault(name, threading.Barrier(n))
@@ -177,7 +177,7 @@ def serve():
             passed = gate(ev["path"], float(ev.get("limit", 30)))
             call("POST", path, json.dumps({"gate": "passed" if passed else "gave up"}), echo)
         elif action == "barrier":
-            passed = barrier(ev.get("name", ""), int(ev["n"]), float(ev.get("limit", 30)))
+            passed = rendezvous(ev.get("name", ""), int(ev["n"]), float(ev.get("limit", 30)))
             call("POST", path, json.dumps({"barrier": "passed" if passed else "gave up"}), echo)
         elif action == "memory":
             keep.append(bytearray(int(ev.get("mb", 64)) * 1024 * 1024))
