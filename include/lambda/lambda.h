@@ -79,6 +79,17 @@ enum {
     LAMBDA_PLUGIN_THREAD_SAFE = 1u << 0
 };
 
+/* The descriptor grows without an ABI bump by these rules:
+ *  - a new field is added at the end, never between or instead of others,
+ *    and its zero value means "absent" (the behaviour before the field);
+ *  - `size` is sizeof(lambda_plugin) of the header the plugin was built
+ *    with; the runtime reads a field only when `size` covers it, so a
+ *    plugin built with a smaller (older) descriptor loads and its missing
+ *    fields read as zero, and a larger (newer) one's extra fields are
+ *    ignored by an older runtime;
+ *  - every descriptor has at least the fields up to `flags`
+ *    (LAMBDA_PLUGIN_MIN_SIZE); removing, reordering or retyping a field is
+ *    an incompatible change and bumps LAMBDA_ABI_VERSION. */
 typedef struct lambda_plugin {
     uint32_t abi_version;   /* LAMBDA_ABI_VERSION at build time */
     uint32_t size;          /* sizeof(lambda_plugin) at build time */
@@ -91,6 +102,9 @@ typedef struct lambda_plugin {
     /* Optional: called once at shutdown, after the last invocation. */
     void (*shutdown)(void);
 } lambda_plugin;
+
+/* The smallest descriptor of this ABI: the fields up to flags. */
+#define LAMBDA_PLUGIN_MIN_SIZE (offsetof(lambda_plugin, flags) + sizeof(uint32_t))
 
 /* The symbol name the loader looks up. */
 #define LAMBDA_PLUGIN_SYMBOL "lambda_plugin_descriptor"

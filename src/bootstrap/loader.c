@@ -99,12 +99,19 @@ static int check_descriptor(plugin *p, const handler_name *name, load_error *e)
                     p->path, p->desc->name ? p->desc->name : name->module,
                     (unsigned)p->desc->abi_version, lambda_runtime_version(), LAMBDA_ABI_VERSION,
                     (unsigned)p->desc->abi_version);
-    if (p->desc->size < sizeof(lambda_plugin))
+    if (p->desc->size < LAMBDA_PLUGIN_MIN_SIZE)
         return fail(e, ERR_INCOMPATIBLE,
-                    "plugin %s declares ABI %d but its descriptor is %u bytes, not the %zu that "
-                    "ABI has: it was not made with LAMBDA_PLUGIN(); rebuild it against this "
-                    "runtime's headers.",
-                    p->path, LAMBDA_ABI_VERSION, (unsigned)p->desc->size, sizeof(lambda_plugin));
+                    "plugin %s declares ABI %d but its descriptor is %u bytes, less than the %zu "
+                    "every ABI %d descriptor has: it was not made with LAMBDA_PLUGIN(); rebuild it "
+                    "against this runtime's headers.",
+                    p->path, LAMBDA_ABI_VERSION, (unsigned)p->desc->size,
+                    (size_t)LAMBDA_PLUGIN_MIN_SIZE, LAMBDA_ABI_VERSION);
+    /* The growth rule of <lambda/lambda.h>: read a field only when size
+     * covers it; what an older plugin lacks reads as zero (absent). */
+    size_t n = p->desc->size < sizeof p->desc_copy ? p->desc->size : sizeof p->desc_copy;
+    memset(&p->desc_copy, 0, sizeof p->desc_copy);
+    memcpy(&p->desc_copy, p->desc, n);
+    p->desc = &p->desc_copy;
     return 0;
 }
 

@@ -20,7 +20,11 @@
 
 typedef struct plugin {
     void *handle;
-    const lambda_plugin *desc;
+    const lambda_plugin *desc; /* &desc_copy once the descriptor is accepted */
+    /* The plugin's descriptor, the fields its size covers; the rest zero
+     * (absent), so a plugin built with a smaller descriptor loads and one
+     * built with a larger one has its extra fields ignored. */
+    lambda_plugin desc_copy;
     lambda_handler_fn handler;
     char *path;
     char *handler_text; /* "module.function", for messages */
