@@ -6,8 +6,13 @@
  * sends, and stops COMMAND (SIGTERM) when it asks for an invocation after the
  * last one.
  *
- *   rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r REPEAT] [-i MODE] [-q] -- COMMAND [ARG]...
+ *   rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r REPEAT] [-i MODE] [-a] [-q] -- COMMAND [ARG]...
  *
+ * -a: stop COMMAND only once every invocation served has been answered
+ * (a post to its /response or /error), not at the first poll after the
+ * last: with several threads polling, one may ask again while another is
+ * still reading its invocation, and Lambda never stops a runtime with an
+ * invocation in flight.
  * -i MODE: how POST /runtime/init/error is answered: 202 (default), or
  * hang / short as post= below.
  *
@@ -87,6 +92,8 @@ static struct {
     pthread_cond_t cond;
     long served;         /* steps handed out */
     int posts, gets;
+    int await_answers; /* -a */
+    long unanswered;   /* invocations served and not yet posted for */
     int done, vanished, shutdown;
     long long first_next_us;
     long long started_us;
@@ -340,6 +347,7 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
         return reply(c, st->status, "{\"errorMessage\":\"scripted failure\",\"errorType\":\"Test.Scripted\"}");
     }
     log_request("GET", url, 200);
+    S.unanswered++;
     if (st->term_ms >= 0)
         S.term_at_us = now_us() + st->term_ms * 1000;
     pthread_mutex_unlock(&S.lock);
@@ -397,6 +405,8 @@ static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload 
     unsigned status = post_answer(url);
     pthread_mutex_lock(&S.lock);
     int k = ++S.posts;
+    if (strncmp(url + strlen(S.prefix), "/2018-06-01/runtime/invocation/", 31) == 0)
+        S.unanswered--;
     log_request("POST", url, status);
     pthread_mutex_unlock(&S.lock);
     if (!S.quiet) {
@@ -532,7 +542,7 @@ int main(int argc, char **argv)
     const char *script = NULL;
     double timeout = 30;
     int opt;
-    while ((opt = getopt(argc, argv, "+d:s:t:p:r:i:q")) != -1) {
+    while ((opt = getopt(argc, argv, "+d:s:t:p:r:i:aq")) != -1) {
         switch (opt) {
         case 'd': S.dir = optarg; break;
         case 's': script = optarg; break;
@@ -540,15 +550,16 @@ int main(int argc, char **argv)
         case 'p': S.prefix = optarg; break;
         case 'r': S.repeat = atoi(optarg); break;
         case 'q': S.quiet = 1; break;
+        case 'a': S.await_answers = 1; break;
         case 'i':
             S.init_post = strcmp(optarg, "hang") == 0 ? POST_HANG
                         : strcmp(optarg, "short") == 0 ? POST_SHORT : (unsigned)atoi(optarg);
             break;
-        default: die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-q] -- COMMAND...");
+        default: die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-a] [-q] -- COMMAND...");
         }
     }
     if (!S.dir || !script || optind >= argc || S.repeat < 1)
-        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-q] -- COMMAND...");
+        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-a] [-q] -- COMMAND...");
     load_script(script);
     char path[4096];
     snprintf(path, sizeof path, "%s/requests", S.dir);
@@ -587,7 +598,7 @@ int main(int argc, char **argv)
             break;
         }
         pthread_mutex_lock(&S.lock);
-        int done = S.done, vanished = S.vanished;
+        int done = S.done && (!S.await_answers || S.unanswered <= 0), vanished = S.vanished;
         if (S.term_at_us && now_us() >= S.term_at_us) {
             S.term_at_us = 0;
             kill(pid, SIGTERM);

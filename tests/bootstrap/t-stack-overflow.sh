@@ -14,7 +14,9 @@ event ok.json '{"i":2,"ms":1}'
 # the overflowing invocation is held 500 ms, so the slow one is in flight
 script "invoke${TAB}$T/slow.json${TAB}id=slow" "invoke${TAB}$T/boom.json${TAB}id=boom${TAB}delay=500" \
        "invoke${TAB}$T/ok.json${TAB}id=after"
-run conc.crash
+# -a: stopped only once "after" is answered (the second thread's poll must
+# not stop the worker while the first still reads "after")
+run --server -a conc.crash
 body() { for k in 1 2 3; do [ "$(post_path $k)" = "/2018-06-01/runtime/invocation/$1/$2" ] && post_body $k; done; }
 check "the overflow answered as a segmentation fault" \
     [ "$(body boom error | jq -r .errorType)" = Runtime.ExitError ]
