@@ -32,12 +32,17 @@ static const char *const log_formats[] = {"Text", "JSON", NULL};
 #define FN_KEYS(BASE, F)                                                              \
     {"handler", CFG_STRING, BASE + offsetof(fn_settings, handler), 0, 0, NULL},      \
     {"runtime", CFG_STRING, BASE + offsetof(fn_settings, runtime), 0, 0, NULL},      \
+    {"qualifiers", CFG_STRING, BASE + offsetof(fn_settings, qualifiers), 0, 0, NULL}, \
     {"timeout", CFG_SECONDS, BASE + offsetof(fn_settings, timeout), 0, 900, NULL},   \
     {"init_timeout", CFG_SECONDS, BASE + offsetof(fn_settings, init_timeout), 0, 900, NULL}, \
     {"memory_size", CFG_INT, BASE + offsetof(fn_settings, memory_size), 128, 10240, NULL}, \
     {"concurrency", CFG_INT, BASE + offsetof(fn_settings, concurrency), 1, 1024, NULL}, \
     {"max_concurrency", CFG_INT, BASE + offsetof(fn_settings, max_concurrency), 0, 1024, NULL}, \
     {"queue", CFG_INT, BASE + offsetof(fn_settings, queue), 0, 1000000, NULL},       \
+    {"event_queue", CFG_INT, BASE + offsetof(fn_settings, event_queue), 0, 10000000, NULL}, \
+    {"max_retry_attempts", CFG_INT, BASE + offsetof(fn_settings, max_retry_attempts), 0, 2, NULL}, \
+    {"retry_delay", CFG_SECONDS, BASE + offsetof(fn_settings, retry_delay), 0, 3600, NULL}, \
+    {"max_event_age", CFG_SECONDS, BASE + offsetof(fn_settings, max_event_age), 1, 21600, NULL}, \
     {"init", CFG_ENUM, BASE + offsetof(fn_settings, init), 0, 0, init_modes},        \
     {"log_format", CFG_ENUM, BASE + offsetof(fn_settings, log_format), 0, 0, log_formats}, \
     {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}
@@ -66,6 +71,8 @@ static void fn_unset(fn_settings *s)
     memset(s, 0, sizeof *s);
     s->timeout = s->init_timeout = -1;
     s->memory_size = s->concurrency = s->max_concurrency = s->queue = -1;
+    s->event_queue = s->max_retry_attempts = -1;
+    s->retry_delay = s->max_event_age = -1;
     s->init = s->log_format = s->log_level = -1;
 }
 
@@ -123,7 +130,8 @@ static int other_env(env_var **list, const char *key, const char *value,
         snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id, "
                  "idle_timeout, max_connections, max_connections_per_address "
                  "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
-                 "concurrency, max_concurrency, queue, init, log_format, log_level, env.NAME", key);
+                 "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
+                 "max_event_age, init, log_format, log_level, qualifiers, env.NAME", key);
         return -1;
     }
     if (!valid_env_name(key + 4)) {
@@ -214,6 +222,10 @@ static int set_defaults(emu_settings *st)
     d->concurrency = 4;
     d->max_concurrency = 0;
     d->queue = 100;
+    d->event_queue = 100000;
+    d->max_retry_attempts = 2;  /* AWS's defaults */
+    d->retry_delay = 60;
+    d->max_event_age = 21600;
     d->init = INIT_ON_DEMAND;
     d->log_format = -1; /* unset: AWS_LAMBDA_LOG_FORMAT is not set, [log] applies */
     return 0;
@@ -280,6 +292,8 @@ static void fill(fn_settings *s, const fn_settings *d)
         s->handler = strdup(d->handler);
     if (!s->runtime)
         s->runtime = strdup(d->runtime);
+    if (!s->qualifiers && d->qualifiers)
+        s->qualifiers = strdup(d->qualifiers);
 #define FILL(f) if (s->f < 0) s->f = d->f
     FILL(timeout);
     FILL(init_timeout);
@@ -287,6 +301,10 @@ static void fill(fn_settings *s, const fn_settings *d)
     FILL(concurrency);
     FILL(max_concurrency);
     FILL(queue);
+    FILL(event_queue);
+    FILL(max_retry_attempts);
+    FILL(retry_delay);
+    FILL(max_event_age);
     FILL(init);
     FILL(log_format);
     FILL(log_level);
@@ -465,4 +483,19 @@ void emu_settings_free(emu_settings *st)
     free(st->region);
     free(st->account_id);
     memset(st, 0, sizeof *st);
+}
+
+int emu_settings_has_qualifier(const fn_settings *s, const char *q)
+{
+    if (strcmp(q, "$LATEST") == 0)
+        return 1;
+    size_t n = strlen(q);
+    for (const char *p = s->qualifiers; p && *p;) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (len == n && n && strncmp(p, q, n) == 0)
+            return 1;
+        p += len;
+    }
+    return 0;
 }

@@ -22,12 +22,17 @@ typedef struct env_var {
 typedef struct fn_settings {
     char *handler;         /* _HANDLER */
     char *runtime;         /* the runtime command (run by /bin/sh) */
+    char *qualifiers;      /* aliases/versions served besides $LATEST (comma or space separated) */
     double timeout;        /* seconds */
     double init_timeout;   /* seconds */
     long memory_size;      /* MB */
     long concurrency;      /* instances in the pool */
     long max_concurrency;  /* AWS_LAMBDA_MAX_CONCURRENCY per instance; 0 = unset */
     long queue;            /* invocations waiting beyond the busy instances */
+    long event_queue;      /* Event invocations accepted and not yet run */
+    long max_retry_attempts; /* retries of a failed Event (0-2) */
+    double retry_delay;    /* seconds before the first retry (twice that before the second) */
+    double max_event_age;  /* seconds an Event may wait to run */
     int init;              /* INIT_* */
     int log_format;        /* LOGFMT_*; -1 = unset (Text lines, variable not set) */
     int log_level;         /* index into settings_log_levels; -1 = unset */
@@ -60,5 +65,7 @@ extern const char *const settings_log_levels[];
  * -1 with a message in err (exit 2). */
 int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen);
 void emu_settings_free(emu_settings *st);
+/* Whether qualifier q is $LATEST or one of s->qualifiers. */
+int emu_settings_has_qualifier(const fn_settings *s, const char *q);
 
 #endif

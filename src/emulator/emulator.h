@@ -67,7 +67,10 @@ typedef struct invocation {
     enum inv_state state;
     int finished;             /* the result may be read by the caller */
     struct instance *inst;    /* RUNNING (and until reported) */
-    struct invocation *q_next;    /* function queue */
+    struct invocation *q_next;    /* function queue (or its Event queue, or retries) */
+    int attempt;              /* Event: 0, then 1 and 2 for AWS's retries */
+    int64_t accepted_ns;      /* Event: when first accepted (its age) */
+    int64_t retry_at_ns;      /* Event: when a retry may run */
     struct invocation *r_next;    /* instance's running list */
     int64_t queued_ns, start_ns, end_ns, deadline_ns, deadline_ms;
 
@@ -138,6 +141,9 @@ typedef struct function {
     char *log_stream;
     invocation *q_head, *q_tail;
     long queued, running;
+    invocation *ev_head, *ev_tail;    /* accepted Event invocations (async.c) */
+    long ev_queued;
+    invocation *retries;      /* failed Event invocations waiting to run again */
     instance *instances;
     long n_instances;
     int eager_hold;           /* no eager replacement after a failed init */
@@ -165,8 +171,9 @@ typedef struct emu {
 invocation *inv_new(function *fn, enum inv_kind kind);
 void inv_ref(invocation *inv);          /* emu->lock held */
 void inv_unref(invocation *inv);        /* emu->lock held */
-/* Record the function error TYPE with body BODY (or a generated one when
- * body is NULL or not JSON); emu->lock held. */
+/* Record the function error TYPE with body BODY (or a generated one, with
+ * BODY as its message, when body is NULL or not a valid JSON object);
+ * emu->lock held. */
 void inv_set_error(invocation *inv, const char *type, const char *body, size_t len);
 /* Make the result visible to the caller and wake it; emu->lock held. */
 void inv_publish(invocation *inv);
@@ -204,8 +211,27 @@ void pool_shutdown(emu *e);
  * message awake saves a wake-up; with more, the CPU is better left to the
  * runtimes. */
 int pool_spin_worthwhile(void);
-/* Queue an invocation; -1 when the function's pool and queue are full. */
+/* Queue an invocation; -1 when the function's pool and queue (its Event
+ * queue for an Event) are full. */
 int pool_submit(invocation *inv);
+/* Put inv, with the pool's reference, in its function's queue and wake a
+ * poll (emu->lock held). */
+void pool_enqueue(invocation *inv);
+/* Slots (instances x max_concurrency) neither running nor queued for. */
+long pool_free_slots(const function *fn);
+void pool_in_flight(long delta);
+
+/* async.c: Event invocations, queued apart (emu->lock held for all). */
+/* Accept inv (reference taken); -1 when the Event queue is full. */
+int async_submit(invocation *inv);
+/* Move Event invocations into the function's queue while slots are free. */
+void async_feed(function *fn);
+/* inv ended: a failed Event is retried later, as AWS does, or dropped. */
+void async_ended(invocation *inv);
+/* Queue the retries due by now; when the next one is due. */
+int64_t async_due(emu *e, int64_t now);
+/* Shutting down: end every Event not yet run. */
+void async_drain(function *fn);
 /* A /next poll of inst on connection c: an invocation assigned to it
  * (returned with a reference for the caller), or NULL: *wait set when the
  * poll was suspended (w resumes it; ask again then), else the instance is

@@ -15,6 +15,7 @@
 
 #include "emulator.h"
 #include "error_json.h"
+#include "invoke_check.h"
 
 static void hex(char *out, const unsigned char *p, size_t n)
 {
@@ -81,27 +82,43 @@ void inv_unref(invocation *inv)
     free(inv);
 }
 
+/* body[0..len) as text for a JSON string: bytes that are not UTF-8, and
+ * NULs, become '?' (json-c would pass them on and break the document). */
+static char *as_text(const char *body, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        unsigned char b = (unsigned char)body[i];
+        size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+        int ok = n > 0 && b != 0 && i + n <= len && !(n == 2 && b < 0xc2);
+        for (size_t k = 1; ok && k < n; k++)
+            ok = ((unsigned char)body[i + k] & 0xc0) == 0x80;
+        if (!ok)
+            n = 1;
+        memcpy(t + i, ok ? body + i : "?", n);
+        i += n;
+    }
+    t[len] = '\0';
+    return t;
+}
+
 void inv_set_error(invocation *inv, const char *type, const char *body, size_t len)
 {
     free(inv->err_type);
     inv->err_type = strdup(type && *type ? type : "Runtime.Unknown");
     inv->err.len = 0;
-    json_object *parsed = NULL;
-    if (body && len) {
-        json_tokener *tok = json_tokener_new();
-        if (tok) {
-            parsed = json_tokener_parse_ex(tok, body, (int)len);
-            if (json_tokener_get_error(tok) != json_tokener_success) {
-                json_object_put(parsed);
-                parsed = NULL;
-            }
-            json_tokener_free(tok);
-        }
-    }
+    /* Only a whole, strictly valid JSON object is passed on as it is: the
+     * caller always receives valid error JSON, as from AWS. */
+    char why[160];
+    json_object *parsed = body && len ? ic_parse_json(body, len, why, sizeof why) : NULL;
     if (parsed && json_object_is_type(parsed, json_type_object)) {
         lr_buf_append(&inv->err, body, len); /* the runtime's own document */
     } else {
-        char *doc = error_json(inv->err_type, body && len ? body : "", NULL, NULL);
+        char *text = as_text(body ? body : "", body ? len : 0);
+        char *doc = error_json(inv->err_type, text ? text : "", NULL, NULL);
+        free(text);
         if (doc)
             lr_buf_append(&inv->err, doc, strlen(doc));
         free(doc);

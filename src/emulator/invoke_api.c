@@ -3,8 +3,10 @@
  *   POST /2015-03-31/functions/{name}/invocations            (Invoke)
  *   POST /2021-11-15/functions/{name}/response-streaming-invocations
  *                                        (InvokeWithResponseStream, event-stream)
+ *   POST /2014-11-13/functions/{name}/invoke-async/  (InvokeAsync, deprecated)
  * with RequestResponse / Event / DryRun, Tail logs, client context, and the
- * service errors AWS returns (404, 413, 429).
+ * service errors AWS returns (400, 404, 413, 429).  What a request may be is
+ * judged by invoke_check() (invoke_check.c); this file runs it.
  */
 #include "config.h"
 #include <stdio.h>
@@ -18,16 +20,9 @@
 #include "emulator.h"
 #include "eventstream.h"
 #include "http.h"
-
-#define CLIENT_CONTEXT_LIMIT 3583
-
-enum api { API_NONE, API_INVOKE, API_STREAM };
+#include "invoke_check.h"
 
 typedef struct iconn {
-    enum api api;
-    char name[256];
-    char qualifier[128];
-    function *fn;
     size_t total;
     int refused;          /* a response was queued on the first call */
     lr_buf body;
@@ -81,40 +76,6 @@ static enum MHD_Result service_error(struct MHD_Connection *c, unsigned status,
                                     "x-amzn-ErrorType", type, (char *)NULL);
     json_object_put(o);
     return rc;
-}
-
-/* "/2015-03-31/functions/NAME/invocations" -> API_INVOKE and NAME. */
-static enum api parse_path(const char *url, char *name, size_t n)
-{
-    static const struct { const char *pre, *post; enum api api; } paths[] = {
-        {"/2015-03-31/functions/", "/invocations", API_INVOKE},
-        {"/2021-11-15/functions/", "/response-streaming-invocations", API_STREAM},
-    };
-    for (size_t i = 0; i < 2; i++) {
-        size_t pl = strlen(paths[i].pre), sl = strlen(paths[i].post), ul = strlen(url);
-        if (ul <= pl + sl || strncmp(url, paths[i].pre, pl) != 0 ||
-            strcmp(url + ul - sl, paths[i].post) != 0 || ul - pl - sl >= n)
-            continue;
-        memcpy(name, url + pl, ul - pl - sl);
-        name[ul - pl - sl] = '\0';
-        return paths[i].api;
-    }
-    return API_NONE;
-}
-
-/* NAME, NAME:QUALIFIER, ACCOUNT:function:NAME or a full ARN -> NAME; the
- * qualifier (if any) in *qualifier. */
-static void function_name(char *name, const char **qualifier)
-{
-    char *p = strstr(name, ":function:");
-    if (p)
-        memmove(name, p + 10, strlen(p + 10) + 1);
-    char *colon = strchr(name, ':');
-    *qualifier = NULL;
-    if (colon) {
-        *colon = '\0';
-        *qualifier = colon + 1;
-    }
 }
 
 static char *tail_header(invocation *inv)
@@ -238,82 +199,89 @@ static enum MHD_Result await_result(struct MHD_Connection *c, iconn *ic)
     return reply_result(c, inv);
 }
 
-static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic)
+static int function_exists(void *ctx, const char *name, const char *qualifier)
 {
-    emu *e = ic->e;
-    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
-    enum inv_kind kind = ic->api == API_STREAM ? INV_STREAM : INV_SYNC;
-    int dry = 0;
-    if (type && strcasecmp(type, "Event") == 0 && ic->api == API_INVOKE)
-        kind = INV_EVENT;
-    else if (type && strcasecmp(type, "DryRun") == 0)
-        dry = 1;
-    else if (type && strcasecmp(type, "RequestResponse") != 0)
-        return service_error(c, 400, "InvalidParameterValueException",
-                             "1 validation error detected: Value at 'invocationType' failed to satisfy "
-                             "constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
-                             NULL, NULL);
-    size_t limit = kind == INV_EVENT ? EMU_EVENT_LIMIT : EMU_SYNC_LIMIT;
-    if (ic->total > limit) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Request must be smaller than %zu bytes for the %s operation",
-                 limit, ic->api == API_STREAM ? "InvokeWithResponseStream" : "InvokeFunction");
-        return service_error(c, 413, "RequestTooLargeException", msg, NULL, NULL);
-    }
-    if (!ic->fn) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "Function not found: arn:aws:lambda:%s:%s:function:%s",
-                 e->st->region, e->st->account_id, ic->name);
-        return service_error(c, 404, "ResourceNotFoundException", msg, NULL, NULL);
-    }
-    const char *cc64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Client-Context");
-    char *cc = NULL;
-    if (cc64 && *cc64) {
-        size_t cclen = 0;
-        cc = lr_base64_decode(cc64, strlen(cc64), &cclen);
-        json_object *ccj = cc ? json_tokener_parse(cc) : NULL;
-        int ok = ccj && json_object_is_type(ccj, json_type_object) && cclen <= CLIENT_CONTEXT_LIMIT;
-        json_object_put(ccj);
-        if (!ok) {
-            free(cc);
-            return service_error(c, 400, "InvalidRequestContentException",
-                                 "Client context must be a valid Base64-encoded JSON object.", NULL, NULL);
-        }
-    }
-    if (dry) {
-        free(cc);
+    function *fn = emu_function(ctx, name);
+    return fn && (!*qualifier || emu_settings_has_qualifier(fn->s, qualifier));
+}
+
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    lr_buf *b = cls;
+    ic_header h = {key, value};
+    lr_buf_append(b, &h, sizeof h);
+    return MHD_YES;
+}
+
+/* Judge the request on c (its headers, and the body once have_body). */
+static void check(struct MHD_Connection *c, const char *url, const char *method,
+                  iconn *ic, int have_body, ic_verdict *v)
+{
+    lr_buf hs = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &hs);
+    ic_request rq = {
+        .method = method, .path = url,
+        .qualifier_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Qualifier"),
+        .headers = (const ic_header *)hs.data, .nheaders = hs.len / sizeof(ic_header),
+        .have_body = have_body, .body = ic->body.data, .body_len = ic->body.len,
+        .body_total = ic->total, .region = ic->e->st->region, .account = ic->e->st->account_id,
+        .exists = function_exists, .ctx = ic->e,
+    };
+    invoke_check(&rq, v);
+    lr_buf_free(&hs);
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *c, iconn *ic, const ic_verdict *v)
+{
+    ic->refused = 1;
+    if (v->status == 429)
+        return service_error(c, 429, v->error_type, v->message,
+                             "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
+    return service_error(c, v->status, v->error_type, v->message, NULL, NULL);
+}
+
+static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic, ic_verdict *v)
+{
+    if (v->dry_run) {
+        free(v->client_context);
         return http_reply(c, 204, NULL, "", 0, (char *)NULL);
     }
-    invocation *inv = inv_new(ic->fn, kind);
+    function *fn = emu_function(ic->e, v->name);
+    enum inv_kind kind = v->kind == IC_EVENT ? INV_EVENT : v->kind == IC_STREAM_KIND ? INV_STREAM : INV_SYNC;
+    invocation *inv = fn ? inv_new(fn, kind) : NULL;
     if (!inv) {
-        free(cc);
+        free(v->client_context);
         return MHD_NO;
     }
     ic->inv = inv;
     ic->conn = c;
-    inv->client_context = cc;
-    const char *qualifier = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Qualifier");
-    if (!qualifier)
-        qualifier = ic->qualifier;
-    if (qualifier && *qualifier) {
+    inv->client_context = v->client_context;
+    if (*v->qualifier) {
         lr_buf b = {0};
-        lr_buf_printf(&b, "%s:%s", ic->fn->arn, qualifier);
+        lr_buf_printf(&b, "%s:%s", fn->arn, v->qualifier);
         inv->arn = lr_buf_take(&b, NULL);
     }
     const char *tenant = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Tenant-Id");
     if (tenant && *tenant)
         inv->tenant_id = strdup(tenant);
-    const char *log = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");
-    inv->tail = kind != INV_EVENT && log && strcasecmp(log, "Tail") == 0;
-    inv->event = ic->body;
+    inv->tail = v->tail;
+    if (v->empty_payload)
+        lr_buf_append(&inv->event, "{}", 2); /* what AWS passes for no payload */
+    else
+        inv->event = ic->body;
     memset(&ic->body, 0, sizeof ic->body);
 
     int rc = pool_submit(inv);
-    if (rc == -1)
-        return service_error(c, 429, "TooManyRequestsException", "Rate Exceeded.",
-                             "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
+    if (rc == -1) {
+        ic_verdict busy = {.status = 429, .error_type = "TooManyRequestsException", .message = "Rate Exceeded."};
+        return refuse(c, ic, &busy);
+    }
     if (rc < 0)
         return service_error(c, 503, "ServiceException", "The emulator is shutting down.", NULL, NULL);
+    if (v->api == IC_API_ASYNC)
+        return http_reply(c, 202, "application/json", "{\"Status\":202}", 14,
+                          "x-amzn-RequestId", inv->id, (char *)NULL);
     if (kind == INV_EVENT)
         return http_reply(c, 202, NULL, "", 0, "x-amzn-RequestId", inv->id, (char *)NULL);
     if (kind == INV_STREAM)
@@ -328,6 +296,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     emu *e = cls;
     iconn *ic = *con_cls;
+    ic_verdict v;
     if (!ic) {
         ic = calloc(1, sizeof *ic);
         if (!ic)
@@ -337,29 +306,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         pthread_mutex_lock(&e->lock);
         e->calls++;
         pthread_mutex_unlock(&e->lock);
-        ic->api = parse_path(url, ic->name, sizeof ic->name);
-        if (ic->api == API_NONE || strcmp(method, "POST") != 0) {
-            ic->refused = 1;
-            return service_error(c, 404, "UnknownOperationException",
-                                 "Unknown operation: use POST /2015-03-31/functions/NAME/invocations "
-                                 "or POST /2021-11-15/functions/NAME/response-streaming-invocations",
-                                 NULL, NULL);
-        }
-        const char *qualifier;
-        function_name(ic->name, &qualifier);
-        if (qualifier)
-            snprintf(ic->qualifier, sizeof ic->qualifier, "%s", qualifier);
-        ic->fn = emu_function(e, ic->name);
-        /* A body announced too large is refused before it is sent when the
-         * client waits for "100 Continue"; otherwise read and dropped. */
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
-        if (cl && expect && strtoull(cl, NULL, 10) > EMU_SYNC_LIMIT) {
-            ic->refused = 1;
-            ic->total = strtoull(cl, NULL, 10);
-            return invoke(c, ic);
-        }
-        return MHD_YES;
+        /* The request line and framing, before any of the body is read
+         * (a body announced too large is refused before it is sent when
+         * the client waits for "100 Continue"). */
+        check(c, url, method, ic, 0, &v);
+        return v.status ? refuse(c, ic, &v) : MHD_YES;
     }
     if (*upload_data_size) {
         ic->total += *upload_data_size;
@@ -372,7 +323,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     if (ic->inv)
         return await_result(c, ic); /* resumed */
-    return invoke(c, ic);
+    check(c, url, method, ic, 1, &v);
+    return v.status ? refuse(c, ic, &v) : invoke(c, ic, &v);
 }
 
 /* One Invoke API per process; the guard lives as long as the program. */

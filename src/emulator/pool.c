@@ -124,6 +124,16 @@ void pool_poll_gone(instance *inst, waiter *w)
     pthread_mutex_unlock(&e->lock);
 }
 
+void pool_in_flight(long delta)
+{
+    __atomic_add_fetch(&in_flight, delta, __ATOMIC_RELAXED);
+}
+
+long pool_free_slots(const function *fn)
+{
+    return fn->s->concurrency * slots_per_instance(fn) - fn->queued - fn->running;
+}
+
 int pool_submit(invocation *inv)
 {
     function *fn = inv->fn;
@@ -133,6 +143,11 @@ int pool_submit(invocation *inv)
         pthread_mutex_unlock(&e->lock);
         return -2;
     }
+    if (inv->kind == INV_EVENT) {
+        int rc = async_submit(inv);
+        pthread_mutex_unlock(&e->lock);
+        return rc;
+    }
     long capacity = fn->s->concurrency * slots_per_instance(fn) + fn->s->queue;
     if (fn->queued + fn->running >= capacity) {
         pthread_mutex_unlock(&e->lock);
@@ -140,6 +155,14 @@ int pool_submit(invocation *inv)
     }
     inv_ref(inv); /* the pool's reference, released once reported */
     __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    pool_enqueue(inv);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+void pool_enqueue(invocation *inv)
+{
+    function *fn = inv->fn;
     inv->state = INV_QUEUED;
     inv->queued_ns = clock_mono_ns();
     inv->q_next = NULL;
@@ -153,8 +176,6 @@ int pool_submit(invocation *inv)
     /* One poll per queued invocation (a woken poll that cannot take it
      * passes the wake-up on). */
     wake_for_work(fn, 1);
-    pthread_mutex_unlock(&e->lock);
-    return 0;
 }
 
 static invocation *dequeue(function *fn)
@@ -311,6 +332,8 @@ static void end_running(invocation *inv)
     snprintf(inst->recent[inst->recent_i++ % 16], sizeof inst->recent[0], "%s", inv->id);
     if (fn->queued > 0)
         wake_for_work(fn, fn->queued);
+    async_ended(inv);
+    async_feed(fn);
     /* The caller learns the result now; a Tail caller once the lines are out. */
     if (!inv->tail)
         inv_publish(inv);
@@ -378,6 +401,7 @@ static void fail_queued(invocation *inv)
     inv->start_ns = inv->end_ns = clock_mono_ns();
     __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     inv_publish(inv);
+    async_ended(inv);
     inv_unref(inv); /* the pool's */
 }
 
@@ -430,6 +454,7 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     wake_polls(fn, inst);
     if (fn->queued > 0)
         wake_for_work(fn, fn->queued);
+    async_feed(fn);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -555,6 +580,9 @@ static void *manager_main(void *arg)
         start_pending(e);
         int64_t now = clock_mono_ns();
         int64_t next = check_deadlines(e, now);
+        int64_t retry = async_due(e, now);
+        if (retry < next)
+            next = retry;
         e->wd_next = next;
         struct timespec ts = {next / 1000000000, next % 1000000000};
         pthread_cond_timedwait(&e->wd_cv, &e->lock, &ts);
@@ -590,6 +618,7 @@ void pool_shutdown(emu *e)
     e->shutdown = 1;
     for (function *fn = e->functions; fn; fn = fn->next) {
         invocation *inv;
+        async_drain(fn);
         while ((inv = dequeue(fn))) {
             inv_service_error(inv, "Runtime.ExitError", "the emulator is shutting down");
             fail_queued(inv);

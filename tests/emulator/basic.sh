@@ -6,7 +6,8 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime" \
+printf '[emulator]\nqualifiers = live\n' >"$work/basic.ini"
+start_emulator --config "$work/basic.ini" --task-root "$task_root" --runtime "$script_runtime" \
   --timeout 7 --memory-size 256 my_module.my_handler
 
 hdrs=$work/h
@@ -39,7 +40,8 @@ check '"[$LATEST]" in j["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]'
 check 'j["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand" and j["env"]["TZ"] == ":UTC"'
 check '"AWS_LAMBDA_LOG_FORMAT" not in j["env"] and "AWS_LAMBDA_MAX_CONCURRENCY" not in j["env"]'
 
-# Qualified names and ARNs reach the same function; the ARN keeps the qualifier.
+# Qualified names and ARNs reach the same function; the ARN keeps the
+# qualifier (one the configuration declares: qualifiers = live).
 ctx=$(curl -s "$url/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afunction/invocations?Qualifier=live" -d '{"action":"context"}')
 check 'j["headers"]["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:123456789012:function:function:live"'
 

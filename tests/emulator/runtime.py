@@ -9,7 +9,7 @@ anything else runs the invoke loop ("noecho": without echoing
 Lambda-Runtime-Invocation-Id, like runtimes older than that header; "fifo":
 first two /next polls, A then B, that answer {"poll": NAME}).  The event's "action" selects what one
 invocation does: echo (default: the event back), sleep (seconds), segv,
-exit (status), error, context (headers and environment as JSON),
+exit (status), error (optionally a "raw" body), context (headers and environment as JSON),
 memory (touch N MB, then answer), stream (chunked response, optional error
 trailers, optionally gated), print (log lines, then answer), big (a buffered
 response of N bytes), gate (wait until the file "path" exists, then answer),
@@ -164,7 +164,9 @@ def serve():
         elif action == "exit":
             os._exit(int(ev.get("status", 1)))
         elif action == "error":
-            call("POST", "/invocation/%s/error" % rid, error_body("HandlerError", ev.get("message", "boom")),
+            # "raw": the body posted as it is (not necessarily JSON).
+            body = ev["raw"].encode("latin-1") if "raw" in ev else error_body("HandlerError", ev.get("message", "boom"))
+            call("POST", "/invocation/%s/error" % rid, body,
                  dict(echo, **{"Lambda-Runtime-Function-Error-Type": "HandlerError"}))
         elif action == "context":
             out = {"headers": dict(r.getheaders()),

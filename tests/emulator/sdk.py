@@ -46,6 +46,15 @@ r = lam.invoke(FunctionName="function", InvocationType="Event", Payload=b'{"e":1
 check(r["StatusCode"] == 202, "Event status %r" % r["StatusCode"])
 r = lam.invoke(FunctionName="function", InvocationType="DryRun", Payload=b'{}')
 check(r["StatusCode"] == 204, "DryRun status %r" % r["StatusCode"])
+r = lam.invoke_async(FunctionName="function", InvokeArgs=b'{"async":1}')
+check(r["Status"] == 202, "InvokeAsync status %r" % r["Status"])
+
+# a payload that is not JSON: AWS's InvalidRequestContentException
+try:
+    lam.invoke(FunctionName="function", Payload=b"not json")
+    check(False, "no error for a payload that is not JSON")
+except lam.exceptions.InvalidRequestContentException as e:
+    check("Could not parse request body into json" in str(e), "400 message %s" % e)
 
 # unknown function
 try:

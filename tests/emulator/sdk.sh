@@ -1,6 +1,7 @@
 #!/bin/bash
 # sdk.sh -- clients we did not write: boto3 invoke / invoke_with_response_stream
-# (sdk.py) and `aws lambda invoke --endpoint-url`, with dummy credentials.
+# (sdk.py) and `aws lambda invoke` and `invoke-async --endpoint-url`, with
+# dummy credentials.
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
@@ -19,5 +20,10 @@ meta=$(aws lambda invoke --endpoint-url "$url" --function-name function --log-ty
   --payload '{"action":"error","message":"cli"}' "$out") || fail "aws lambda invoke (error) failed"
 [ "$(jget "$meta" 'j["FunctionError"]')" = Unhandled ] || fail "aws lambda invoke error: $meta"
 jget "$meta" 'j["LogResult"]' | base64 -d | grep -q '^REPORT RequestId' || fail "aws CLI LogResult: $meta"
+# The deprecated InvokeAsync, as `aws lambda invoke-async` sends it.
+printf '{"from":"invoke-async"}' >"$work/args.json"
+meta=$(aws lambda invoke-async --endpoint-url "$url" --function-name function \
+  --invoke-args "$work/args.json") || fail "aws lambda invoke-async failed"
+[ "$(jget "$meta" 'j["Status"]')" = 202 ] || fail "aws lambda invoke-async: $meta"
 stop_emulator
 echo "PASS: sdk"
