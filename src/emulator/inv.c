@@ -89,18 +89,9 @@ static char *as_text(const char *body, size_t len)
     char *t = malloc(len + 1);
     if (!t)
         return NULL;
-    for (size_t i = 0; i < len;) {
-        unsigned char b = (unsigned char)body[i];
-        size_t n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
-        int ok = n > 0 && b != 0 && i + n <= len && !(n == 2 && b < 0xc2);
-        for (size_t k = 1; ok && k < n; k++)
-            ok = ((unsigned char)body[i + k] & 0xc0) == 0x80;
-        if (!ok)
-            n = 1;
-        memcpy(t + i, ok ? body + i : "?", n);
-        i += n;
-    }
+    memcpy(t, body, len);
     t[len] = '\0';
+    ic_text_clean(t, len);
     return t;
 }
 

@@ -28,6 +28,51 @@ static const char name_pattern[] =
 static void refuse(ic_verdict *v, unsigned status, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The length of the UTF-8 sequence at s[0..n) as RFC 3629 defines it (no
+ * overlong form, no surrogate, nothing past U+10FFFF; NUL counts), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0], lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (b < 0x80)
+        return 1;
+    if (b >= 0xc2 && b <= 0xdf)
+        len = 2;
+    else if (b >= 0xe0 && b <= 0xef)
+        len = 3, lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
+    else if (b >= 0xf0 && b <= 0xf4)
+        len = 4, lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+size_t ic_utf8_valid(const char *s, size_t n)
+{
+    size_t i = 0, len;
+    while (i < n && (len = utf8_seq((const unsigned char *)s + i, n - i)))
+        i += len;
+    return i;
+}
+
+void ic_text_clean(char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+        if (len == 0 || s[i] == '\0')
+            s[i] = '?', len = 1;
+        i += len;
+    }
+}
+
+/* The message quotes what the caller sent (a percent-decoded name, say) and
+ * may cut a character short: it is made valid UTF-8, so that the error
+ * document is valid JSON. */
 static void refuse(ic_verdict *v, unsigned status, const char *type, const char *fmt, ...)
 {
     v->status = status;
@@ -36,6 +81,7 @@ static void refuse(ic_verdict *v, unsigned status, const char *type, const char 
     va_start(ap, fmt);
     vsnprintf(v->message, sizeof v->message, fmt, ap);
     va_end(ap);
+    ic_text_clean(v->message, strlen(v->message));
 }
 
 const char *ic_header_value(const ic_request *rq, const char *name)
@@ -259,6 +305,11 @@ static int check_client_context(const ic_request *rq, ic_verdict *v)
 
 json_object *ic_parse_json(const char *p, size_t n, char *why, size_t whylen)
 {
+    size_t bad = ic_utf8_valid(p, n);
+    if (bad < n) {
+        snprintf(why, whylen, "invalid UTF-8 at offset %zu", bad);
+        return NULL;
+    }
     json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
     if (!tok) {
         snprintf(why, whylen, "out of memory");
@@ -321,6 +372,10 @@ void invoke_check(const ic_request *rq, ic_verdict *v)
     if (check_type(rq, v) < 0 || check_size(rq, v) < 0 || !rq->have_body)
         return;
     if (parse_function(rq, given, v) < 0 || check_qualifier(rq, v) < 0 ||
-        check_client_context(rq, v) < 0 || check_payload(rq, v) < 0)
-        return;
+        check_client_context(rq, v) < 0 || check_payload(rq, v) < 0) {
+        /* a refused request keeps nothing (the client context was decoded
+         * before the payload was judged) */
+        free(v->client_context);
+        v->client_context = NULL;
+    }
 }

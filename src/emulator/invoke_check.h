@@ -46,21 +46,30 @@ typedef struct ic_verdict {
     int known_function;           /* the name is served (for a 404's wording) */
     char name[65];
     char qualifier[129];          /* "" when none */
-    char *client_context;         /* decoded JSON object (malloc'd), or NULL */
+    char *client_context;         /* accepted: the decoded JSON object (malloc'd), or NULL */
     int empty_payload;            /* no body: the function gets {} as AWS passes */
 } ic_verdict;
 
 /* Fill v from rq.  With !rq->have_body only the request line and framing
  * are judged (a request whose body cannot be delimited is refused before
- * its body is read).  Free v->client_context. */
+ * its body is read).  v->client_context is set only when the request is
+ * accepted (status 0): free it then. */
 void invoke_check(const ic_request *rq, ic_verdict *v);
 
 /* The first value of header NAME (any case) in rq, or NULL. */
 const char *ic_header_value(const ic_request *rq, const char *name);
 
-/* The whole of p[0..n) as one strict JSON value (UTF-8 checked, nothing
+/* The whole of p[0..n) as one strict JSON value (strict UTF-8, nothing
  * but white space after it), or NULL with why (json-c's reason and the
  * offset). */
 json_object *ic_parse_json(const char *p, size_t n, char *why, size_t whylen);
+
+/* How many bytes of s[0..n) are valid UTF-8 (RFC 3629: no overlong form,
+ * no surrogate, nothing past U+10FFFF): n when all are. */
+size_t ic_utf8_valid(const char *s, size_t n);
+
+/* Make s[0..n) valid UTF-8 text in place: each byte that does not begin a
+ * valid sequence, and each NUL, becomes '?'. */
+void ic_text_clean(char *s, size_t n);
 
 #endif

@@ -78,6 +78,12 @@ cc = base64.b64encode(b'{"a":1,\r\n"b":2}').decode()
 expect("client context with CR LF", post(PATH, b"{}", ["X-Amz-Client-Context: " + cc]),
        400, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.")
 
+# A client context, then a payload that is not JSON: refused, and the
+# decoded context is not kept (the sanitizer build's leak check sees it).
+cc = base64.b64encode(b'{"custom":{"a":1}}').decode()
+expect("client context and a payload not JSON", post(PATH, b"hello", ["X-Amz-Client-Context: " + cc]),
+       400, "InvalidRequestContentException", "Could not parse request body into json")
+
 # Functions and qualifiers that do not exist here.
 arn = "arn:aws:lambda:us-east-1:999999999999:function:function"
 expect("ARN of another account", post("/2015-03-31/functions/%s/invocations" % arn),
@@ -87,6 +93,14 @@ expect("unknown qualifier in the name", post("/2015-03-31/functions/function:nop
        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:function:nope")
 expect("unknown ?Qualifier=", post(PATH + "?Qualifier=99"), 404, "ResourceNotFoundException",
        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:function:99")
+# What the caller sent, quoted back in an error, keeps the document valid
+# JSON (strict UTF-8) even when it is not UTF-8 or is cut in a character.
+expect("function name not UTF-8", post("/2015-03-31/functions/fu%FFnction/invocations"),
+       400, "ValidationException", "functionName")
+expect("?Qualifier= cut in a character", post(PATH + "?Qualifier=%C3"), 400, "ValidationException",
+       "qualifier")
+expect("long name cut in a character", post("/2015-03-31/functions/%s%%C3%%A9/invocations" % ("a" * 139)),
+       400, "ValidationException", "functionName")
 expect("qualifiers that disagree", post("/2015-03-31/functions/function:live/invocations?Qualifier=other"),
        400, "InvalidParameterValueException", "does not match")
 
@@ -112,7 +126,8 @@ print("ok: $LATEST, a configured qualifier, an empty payload ({})")
 
 # A runtime's /error body that is not valid JSON reaches the caller as
 # valid error JSON.
-for rawbody in ["not json {", '{"errorMessage":"x"} trailing', "bad \xff byte"]:
+for rawbody in ["not json {", '{"errorMessage":"x"} trailing', "bad \xff byte", "surrogate \xed\xa0\x80",
+                "past U+10FFFF \xf4\x90\x80\x80", '{"errorMessage":"surrogate \xed\xa0\x80"}']:
     code, hdrs, body = post(PATH, json.dumps({"action": "error", "raw": rawbody}).encode())
     try:
         doc = json.loads(body.decode("utf-8"))
