@@ -7,11 +7,11 @@
 #include "host.h"
 #include "loader.h"
 #include "loop.h"
+#include "posix.h"
 #include "shutdown.h"
 #include "slot.h"
 #include "worker.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,21 +26,6 @@
 /* Consecutive deaths during init before giving up, and the first pause. */
 #define INIT_CRASH_LIMIT 4
 #define INIT_CRASH_PAUSE_MS 100
-
-/* How the worker ended, worded as Lambda words it ("signal: segmentation
- * fault", "exit status 3"); *signo is the signal (0 for an exit). */
-static void describe(int wstatus, char *buf, size_t n, int *signo)
-{
-    *signo = 0;
-    if (WIFSIGNALED(wstatus)) {
-        *signo = WTERMSIG(wstatus);
-        snprintf(buf, n, "signal: %s%s", strsignal(*signo),
-                 WCOREDUMP(wstatus) ? " (core dumped)" : "");
-        buf[8] = (char)tolower((unsigned char)buf[8]);
-    } else {
-        snprintf(buf, n, "exit status %d", WEXITSTATUS(wstatus));
-    }
-}
 
 /* The backtrace the worker wrote, as a NULL-terminated list of lines
  * (*text owns the storage). */
@@ -228,132 +213,180 @@ static void answer_all(rapi *api, const worker *w, int nslots, const char *handl
     }
 }
 
-int supervise(const settings *s)
+/* The supervisor's state. */
+typedef struct sup {
+    const settings *s;
+    int model, nworkers, nslots;
+    size_t map_len;
+    worker_slot *slots; /* shared with the workers: nworkers * nslots */
+    worker *w;
+    rapi *api;          /* the supervisor's own client, made when first needed */
+    int forwarded;      /* the workers were told to stop */
+    int live;           /* workers running */
+    int init_crashes;   /* consecutive deaths during init */
+    long pause;         /* before the next worker after an init death */
+    int status;         /* bootstrap's exit status; -1: not decided yet */
+} sup;
+
+/* Stop the environment: every worker gets SIGTERM; status (unless -1)
+ * becomes bootstrap's. */
+static void sup_stop(sup *u, int status)
 {
-    int model = choose_model(s);
-    int conc = s->max_concurrency > 1 ? (int)s->max_concurrency : 1;
-    int nthreads = worker_threads(s, model, model == MODEL_THREADS ? LAMBDA_PLUGIN_THREAD_SAFE : 0);
-    int nworkers = conc / nthreads, nslots = nthreads;
-    size_t map_len = (size_t)nworkers * (size_t)nslots * sizeof(worker_slot);
-    worker_slot *slots = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    worker *w = calloc((size_t)nworkers, sizeof *w);
-    int ok = slots != MAP_FAILED && w;
-    for (int i = 0; ok && i < nworkers; i++) {
-        w[i].index = i;
-        w[i].slots = slots + (size_t)i * (size_t)nslots;
-        w[i].bt_fd = memfd_create("bootstrap-backtrace", MFD_CLOEXEC);
-        ok = w[i].bt_fd >= 0;
+    stop_all(u->w, u->nworkers, SIGTERM);
+    u->forwarded = 1;
+    if (status >= 0)
+        u->status = status;
+}
+
+/* Start worker w; a failure stops the environment. */
+static void sup_spawn(sup *u, worker *w)
+{
+    if (spawn(u->s, w, u->nslots, u->model) < 0) {
+        lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
+        sup_stop(u, 1);
+        return;
     }
-    rapi *api = NULL; /* the supervisor's own client, made when first needed */
-    char err[1024], how[160];
-    int signo, forwarded = 0, live = 0;
-    int init_crashes = 0, status = -1; /* -1: not decided yet */
-    long pause = INIT_CRASH_PAUSE_MS;
+    u->live++;
+}
+
+/* The shared slots and the worker table.  Returns 0, or -1 (logged). */
+static int sup_setup(sup *u, const settings *s)
+{
+    memset(u, 0, sizeof *u);
+    u->s = s;
+    u->status = -1;
+    u->pause = INIT_CRASH_PAUSE_MS;
+    u->model = choose_model(s);
+    int conc = s->max_concurrency > 1 ? (int)s->max_concurrency : 1;
+    int nthreads = worker_threads(s, u->model,
+                                  u->model == MODEL_THREADS ? LAMBDA_PLUGIN_THREAD_SAFE : 0);
+    u->nworkers = conc / nthreads;
+    u->nslots = nthreads;
+    u->map_len = (size_t)u->nworkers * (size_t)u->nslots * sizeof(worker_slot);
+    u->slots = mmap(NULL, u->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    u->w = calloc((size_t)u->nworkers, sizeof *u->w);
+    int ok = u->slots != MAP_FAILED && u->w;
+    for (int i = 0; ok && i < u->nworkers; i++) {
+        u->w[i].index = i;
+        u->w[i].slots = u->slots + (size_t)i * (size_t)u->nslots;
+        u->w[i].bt_fd = memfd_create("bootstrap-backtrace", MFD_CLOEXEC);
+        ok = u->w[i].bt_fd >= 0;
+    }
     if (!ok) {
         lr_log(NULL, LAMBDA_LOG_FATAL,
                "cannot set up the worker processes (%s); set supervisor = false in [runtime] to "
                "run without them", strerror(errno));
-        goto out;
+        return -1;
     }
-    if (nworkers > 1)
+    if (u->nworkers > 1)
         lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in %d worker processes (%s)",
-               conc, nworkers, s->concurrency_model == MODEL_PROCESSES
-                                   ? "concurrency_model = processes"
-                                   : "the plugin is not declared thread-safe");
-    for (int i = 0; i < nworkers; i++) {
-        if (spawn(s, &w[i], nslots, model) < 0) {
-            lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
-            stop_all(w, nworkers, SIGTERM);
-            forwarded = 1;
-            status = 1;
-            break;
-        }
-        live++;
+               conc, u->nworkers, s->concurrency_model == MODEL_PROCESSES
+                                      ? "concurrency_model = processes"
+                                      : "the plugin is not declared thread-safe");
+    return 0;
+}
+
+static void sup_teardown(sup *u)
+{
+    if (u->api)
+        rapi_free(u->api);
+    for (int i = 0; u->w && i < u->nworkers; i++)
+        if (u->w[i].bt_fd > 0)
+            close(u->w[i].bt_fd);
+    free(u->w);
+    if (u->slots != MAP_FAILED && u->slots)
+        munmap(u->slots, u->map_len);
+}
+
+/* A worker died during plugin init: pause (doubling) and let it be
+ * replaced, or after INIT_CRASH_LIMIT in a row give up with an init error.
+ * Returns whether to start a new worker. */
+static int sup_init_crash(sup *u, const char *how)
+{
+    u->init_crashes++;
+    lr_log(NULL, LAMBDA_LOG_ERROR, "worker died during plugin init (%s), %d time%s in a row", how,
+           u->init_crashes, u->init_crashes == 1 ? "" : "s");
+    if (u->init_crashes < INIT_CRASH_LIMIT) {
+        shutdown_pause_ms(u->pause);
+        u->pause *= 2;
+        return 1;
     }
-    while (live > 0) {
-        int wstatus;
-        worker *dead = wait_any(w, nworkers, &forwarded, &wstatus);
-        if (!dead)
-            break;
-        live--;
-        int reason = dead->slots[0].exit_reason;
-        if (reason == SLOT_EXIT_GRACEFUL || reason == SLOT_EXIT_FATAL) {
-            if (reason == SLOT_EXIT_FATAL)
-                status = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) ? WEXITSTATUS(wstatus) : 1;
-            else if (status < 0)
-                status = 0;
-            /* one worker stopping stops the environment: the others follow */
-            if (!forwarded) {
-                stop_all(w, nworkers, SIGTERM);
-                forwarded = 1;
-            }
-            continue;
-        }
-        describe(wstatus, how, sizeof how, &signo);
-        char *bt_text, **frames = read_backtrace(dead->bt_fd, &bt_text);
-        if (!api && !(api = rapi_new(s, err, sizeof err))) {
-            lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
-            free(frames);
-            free(bt_text);
-            stop_all(w, nworkers, SIGTERM);
-            forwarded = 1;
-            status = 1;
-            continue;
-        }
-        int respawn = 1;
-        if (slot_get(&dead->slots[0]) == SLOT_INIT) {
-            init_crashes++;
-            lr_log(NULL, LAMBDA_LOG_ERROR, "worker died during plugin init (%s), %d time%s in a row",
-                   how, init_crashes, init_crashes == 1 ? "" : "s");
-            if (init_crashes >= INIT_CRASH_LIMIT) {
-                char msg[512];
-                snprintf(msg, sizeof msg,
-                         "the plugin of handler %s crashed during init %d times in a row (last: %s); "
-                         "fix its init hook (run bootstrap with supervisor = false to see the crash "
-                         "directly)", s->handler ? s->handler : "?", init_crashes, how);
-                post_init_error(api, "Runtime.ExitError", msg);
-                respawn = 0;
-                status = 1;
-                stop_all(w, nworkers, SIGTERM);
-                forwarded = 1;
-            } else {
-                shutdown_pause_ms(pause);
-                pause *= 2;
-            }
-        } else {
-            init_crashes = 0;
-            pause = INIT_CRASH_PAUSE_MS;
-            answer_all(api, dead, nslots, s->handler, how, signo, frames);
-        }
-        free(frames);
-        free(bt_text);
-        if (forwarded || shutdown_requested(NULL)) {
-            /* stopping: no new worker */
-            if (status < 0 && shutdown_requested(NULL))
-                status = 0;
-            continue;
-        }
-        if (respawn) {
-            if (spawn(s, dead, nslots, model) < 0) {
-                lr_log(NULL, LAMBDA_LOG_FATAL, "cannot start a worker process: %s", strerror(errno));
-                stop_all(w, nworkers, SIGTERM);
-                forwarded = 1;
-                status = 1;
-                continue;
-            }
-            live++;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "the plugin of handler %s crashed during init %d times in a row (last: %s); fix its "
+             "init hook (run bootstrap with supervisor = false to see the crash directly)",
+             u->s->handler ? u->s->handler : "?", u->init_crashes, how);
+    post_init_error(u->api, "Runtime.ExitError", msg);
+    sup_stop(u, 1);
+    return 0;
+}
+
+/* A worker died without choosing to: report what it had in flight (or
+ * count an init death).  Returns whether to start a new worker. */
+static int sup_report_death(sup *u, worker *dead, int wstatus)
+{
+    char err[1024], how[160];
+    int signo, respawn = 0;
+    exit_status_text(wstatus, how, sizeof how, &signo);
+    char *bt_text, **frames = read_backtrace(dead->bt_fd, &bt_text);
+    if (!u->api && !(u->api = rapi_new(u->s, err, sizeof err))) {
+        lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
+        sup_stop(u, 1);
+    } else if (slot_get(&dead->slots[0]) == SLOT_INIT) {
+        respawn = sup_init_crash(u, how);
+    } else {
+        u->init_crashes = 0;
+        u->pause = INIT_CRASH_PAUSE_MS;
+        answer_all(u->api, dead, u->nslots, u->s->handler, how, signo, frames);
+        respawn = 1;
+    }
+    free(frames);
+    free(bt_text);
+    return respawn;
+}
+
+/* A worker ended: its own choice (a graceful or fatal exit stops the
+ * environment) or a death, after which a new worker takes its place unless
+ * the environment is stopping. */
+static void sup_reap(sup *u, worker *dead, int wstatus)
+{
+    u->live--;
+    int reason = dead->slots[0].exit_reason;
+    if (reason == SLOT_EXIT_GRACEFUL || reason == SLOT_EXIT_FATAL) {
+        if (reason == SLOT_EXIT_FATAL)
+            u->status = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) ? WEXITSTATUS(wstatus) : 1;
+        else if (u->status < 0)
+            u->status = 0;
+        /* one worker stopping stops the environment: the others follow */
+        if (!u->forwarded)
+            sup_stop(u, -1);
+        return;
+    }
+    int respawn = sup_report_death(u, dead, wstatus);
+    if (u->forwarded || shutdown_requested(NULL)) {
+        /* stopping: no new worker */
+        if (u->status < 0 && shutdown_requested(NULL))
+            u->status = 0;
+        return;
+    }
+    if (respawn)
+        sup_spawn(u, dead);
+}
+
+int supervise(const settings *s)
+{
+    sup u;
+    if (sup_setup(&u, s) == 0) {
+        for (int i = 0; i < u.nworkers && !u.forwarded; i++)
+            sup_spawn(&u, &u.w[i]);
+        while (u.live > 0) {
+            int wstatus;
+            worker *dead = wait_any(u.w, u.nworkers, &u.forwarded, &wstatus);
+            if (!dead)
+                break;
+            sup_reap(&u, dead, wstatus);
         }
     }
-out:
-    if (status < 0)
-        status = 1;
-    if (api)
-        rapi_free(api);
-    for (int i = 0; w && i < nworkers; i++)
-        if (w[i].bt_fd > 0)
-            close(w[i].bt_fd);
-    free(w);
-    if (slots != MAP_FAILED)
-        munmap(slots, map_len);
-    return status;
+    sup_teardown(&u);
+    return u.status < 0 ? 1 : u.status;
 }

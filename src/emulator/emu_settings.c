@@ -330,7 +330,20 @@ static void missing_value(char *err, size_t errlen, const char *arg, int opt)
         snprintf(err, errlen, "option -%c needs a value (see --help)", opt);
 }
 
-int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
+/* What the command line said: settings by key, --config, the HANDLER. */
+typedef struct cli_args {
+    struct cli_value v[16];
+    size_t n;
+    const char *config, *handler;
+} cli_args;
+
+/* Options that name a function setting override every function. */
+static const char *const forced[] = {"runtime", "concurrency", "max_concurrency", "timeout",
+                                     "init_timeout", "memory_size", "init", "log_format", NULL};
+
+/* Parse the command line into a.  Returns 0, 1 (--help or --version
+ * answered: exit 0) or -1 with err. */
+static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
            O_INIT_TIMEOUT, O_MEMORY, O_INIT, O_LOG_FORMAT };
@@ -350,59 +363,50 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}
     };
-    /* Options that name a function setting override every function. */
-    static const char *const forced[] = {"runtime", "concurrency", "max_concurrency",
-                                         "timeout", "init_timeout", "memory_size", "init",
-                                         "log_format", NULL};
-    struct cli_value cli[16];
-    size_t ncli = 0;
-    const char *config = NULL;
-
-    memset(st, 0, sizeof *st);
-    if (set_defaults(st) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    /* The setting each long option sets, by its value in the table. */
+    static const char *const keys[] = {"task_root", "runtime", "concurrency", "max_concurrency",
+                                       "timeout", "init_timeout", "memory_size", "init",
+                                       "log_format"};
+    memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;
     int c;
     /* A leading ':' (after '+'): a missing value returns ':', told apart
      * from an unknown option. */
     while ((c = getopt_long(argc, argv, "+:c:l:hV", options, NULL)) != -1) {
-        const char *key = NULL;
+        const char *key = c >= O_TASK_ROOT && c <= O_LOG_FORMAT ? keys[c - O_TASK_ROOT] : NULL;
         switch (c) {
-        case 'c': config = optarg; break;
+        case 'c': a->config = optarg; break;
         case 'l': key = "listen"; break;
-        case O_TASK_ROOT: key = "task_root"; break;
-        case O_RUNTIME: key = "runtime"; break;
-        case O_CONCURRENCY: key = "concurrency"; break;
-        case O_MAX_CONCURRENCY: key = "max_concurrency"; break;
-        case O_TIMEOUT: key = "timeout"; break;
-        case O_INIT_TIMEOUT: key = "init_timeout"; break;
-        case O_MEMORY: key = "memory_size"; break;
-        case O_INIT: key = "init"; break;
-        case O_LOG_FORMAT: key = "log_format"; break;
         case 'h': usage(stdout); return 1;
         case 'V': printf("lambda-emulator (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
         case ':':
             missing_value(err, errlen, argv[optind - 1], optopt);
             return -1;
         default:
+            if (key)
+                break;
             snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
             return -1;
         }
-        if (key && ncli < sizeof cli / sizeof cli[0])
-            cli[ncli++] = (struct cli_value){key, optarg};
+        if (key && a->n < sizeof a->v / sizeof a->v[0])
+            a->v[a->n++] = (struct cli_value){key, optarg};
     }
     if (argc - optind > 1) {
         snprintf(err, errlen, "expected at most one HANDLER argument, got '%s' and '%s'",
                  argv[optind], argv[optind + 1]);
         return -1;
     }
-    const char *handler = optind < argc ? argv[optind] : NULL;
+    a->handler = optind < argc ? argv[optind] : NULL;
+    return 0;
+}
 
-    /* The configuration file: --config, else LAMBDA_RUNTIME_CONFIG, else the
-     * default path (which may be missing). */
+/* The sources in order of precedence, lowest first: the configuration file
+ * (--config, else LAMBDA_RUNTIME_CONFIG, else the default path, which may
+ * be missing), the environment, the options, the HANDLER argument. */
+static int load_sources(emu_settings *st, const cli_args *a, char *err, size_t errlen)
+{
+    const char *config = a->config;
     int missing_ok = 0;
     if (!config)
         config = getenv("LAMBDA_RUNTIME_CONFIG");
@@ -419,19 +423,26 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
     }
     if (apply_environment(st, err, errlen) < 0)
         return -1;
-    for (size_t i = 0; i < ncli; i++) {
+    for (size_t i = 0; i < a->n; i++) {
         char source[64];
-        snprintf(source, sizeof source, "command-line option for %s", cli[i].key);
-        if (cfg_set_from(emulator_keys, st, cli[i].key, cli[i].value, source, err, errlen) < 0)
+        snprintf(source, sizeof source, "command-line option for %s", a->v[i].key);
+        if (cfg_set_from(emulator_keys, st, a->v[i].key, a->v[i].value, source, err, errlen) < 0)
             return -1;
-        if (!*cli[i].value) {
+        if (!*a->v[i].value) {
             snprintf(err, errlen, "%s: empty value", source);
             return -1;
         }
     }
-    if (handler && cfg_set_from(emulator_keys, st, "handler", handler, "HANDLER argument", err, errlen) < 0)
+    if (a->handler &&
+        cfg_set_from(emulator_keys, st, "handler", a->handler, "HANDLER argument", err, errlen) < 0)
         return -1;
+    return 0;
+}
 
+/* Every function: the options that override them, the defaults for what
+ * is unset, and the checks. */
+static int finish_functions(emu_settings *st, const cli_args *a, char *err, size_t errlen)
+{
     if (!st->functions) {
         char msg[64];
         if (!target_function(st, "function", msg, sizeof msg)) {
@@ -440,10 +451,10 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
         }
     }
     for (function_cfg *f = st->functions; f; f = f->next) {
-        for (size_t i = 0; i < ncli; i++)
+        for (size_t i = 0; i < a->n; i++)
             for (int k = 0; forced[k]; k++)
-                if (strcmp(cli[i].key, forced[k]) == 0 &&
-                    cfg_set(function_keys, &f->s, cli[i].key, cli[i].value, err, errlen) != 0)
+                if (strcmp(a->v[i].key, forced[k]) == 0 &&
+                    cfg_set(function_keys, &f->s, a->v[i].key, a->v[i].value, err, errlen) != 0)
                     return -1;
         fill(&f->s, &st->defaults);
         if (!f->s.handler || !f->s.runtime) {
@@ -459,6 +470,22 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
             return -1;
         }
     }
+    return 0;
+}
+
+int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    if (set_defaults(st) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    cli_args a;
+    int rc = parse_cli(&a, argc, argv, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (load_sources(st, &a, err, errlen) < 0 || finish_functions(st, &a, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "emulator.h"
 #include "error_json.h"
 #include "http.h"
+#include "posix.h"
 #include "proctree.h"
 
 /* Invocations queued or running, all functions (atomic: the HTTP loop reads
@@ -381,19 +382,6 @@ void pool_kill_instance(instance *inst, const char *reason)
     wake_polls(inst->fn, inst);
 }
 
-/* "signal: segmentation fault", "exit status 2", like Lambda (Go) says it. */
-static void describe_exit(int status, char *buf, size_t n)
-{
-    if (WIFSIGNALED(status)) {
-        const char *name = strsignal(WTERMSIG(status));
-        snprintf(buf, n, "signal: %s", name ? name : "unknown");
-        if (buf[8])
-            buf[8] = (char)(buf[8] >= 'A' && buf[8] <= 'Z' ? buf[8] - 'A' + 'a' : buf[8]);
-    } else {
-        snprintf(buf, n, "exit status %d", WEXITSTATUS(status));
-    }
-}
-
 /* An invocation that never ran ends with the instance's init failure. */
 static void fail_queued(invocation *inv)
 {
@@ -410,7 +398,7 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     function *fn = inst->fn;
     emu *e = fn->emu;
     char how[96];
-    describe_exit(status, how, sizeof how);
+    exit_status_text(status, how, sizeof how, NULL);
     pthread_mutex_lock(&e->lock);
     inst->dead = 1;
     if (maxrss_kb > inst->hwm_kb)

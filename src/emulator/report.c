@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "emulator.h"
 #include "http.h"
+#include "posix.h"
 
 typedef struct logev {
     int fd;                /* 1 or 2; 0 = END of inv */
@@ -53,19 +54,6 @@ static void push(logev *ev, int wake)
     if (wake)
         pthread_cond_signal(&q_cv);
     pthread_mutex_unlock(&q_lock);
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* nowhere to log to: drop */
-        p += w;
-        n -= (size_t)w;
-    }
 }
 
 static void queue_line(int fd, const char *text, size_t len, int wake)
@@ -191,7 +179,7 @@ static void finish_end(invocation *inv)
     lr_buf out = {0};
     format_end(inv, &out);
     if (out.len)
-        write_all(1, out.data, out.len);
+        (void)write_full(1, out.data, out.len); /* nowhere to log to: drop */
     emu *e = inv->fn->emu;
     pthread_mutex_lock(&e->lock);
     if (inv->tail) {
@@ -214,7 +202,7 @@ static void write_batch(logev *ev)
         if (ev->inv)
             finish_end(ev->inv);
         else
-            write_all(ev->fd, ev->text, ev->len);
+            (void)write_full(ev->fd, ev->text, ev->len);
         free(ev);
         ev = next;
     }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "host.h"
 #include "clock.h"
+#include "posix.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,19 +26,6 @@ void lr_log_configure(lambda_log_level level, lr_log_format format)
 {
     min_level = level;
     log_format = format;
-}
-
-static void write_all(const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        buf += n;
-        len -= (size_t)n;
-    }
 }
 
 static int reserved(const char *key)
@@ -77,7 +65,7 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
         if (line) {
             memcpy(line, s, n);
             line[n] = '\n';
-            write_all(line, n + 1);
+            (void)write_full(STDERR_FILENO, line, n + 1);
             free(line);
         }
         json_object_put(o);
@@ -89,7 +77,7 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
     int n = asprintf(&line, "%s\t%s\t%s\t%s%s%s\n", stamp, request_id ? request_id : "-",
                      lr_log_level_names[level], msg, extra ? " " : "", extra ? extra : "");
     if (n > 0)
-        write_all(line, (size_t)n);
+        (void)write_full(STDERR_FILENO, line, (size_t)n);
     free(line);
 }
 
