@@ -79,7 +79,9 @@ enum {
     LAMBDA_PLUGIN_THREAD_SAFE = 1u << 0
 };
 
-/* The descriptor grows without an ABI bump by these rules:
+/* The descriptor grows without an ABI bump by these rules (the ABI as a
+ * whole, symbol versions included, is described in docs/plugin-abi.md of
+ * the source tree):
  *  - a new field is added at the end, never between or instead of others,
  *    and its zero value means "absent" (the behaviour before the field);
  *  - `size` is sizeof(lambda_plugin) of the header the plugin was built

@@ -5,7 +5,8 @@
  * why the worker chose to exit, so that a deliberate exit is not taken for
  * a crash.  One slot per invoke loop, in a MAP_SHARED mapping: a worker
  * running N threads (AWS_LAMBDA_MAX_CONCURRENCY) has N consecutive slots,
- * its exit reason is kept in the first.
+ * its exit reason is kept in the first.  The protocol, state by state:
+ * docs/internals.md, "bootstrap's processes and the slot protocol".
  */
 #ifndef BOOTSTRAP_SLOT_H
 #define BOOTSTRAP_SLOT_H

@@ -10,7 +10,8 @@
  * (waiters) that whoever changes the state resumes, so the hand-off from the
  * Invoke API to a Runtime API and back needs no thread switch.  Log lines
  * (the runtime's output and START/END/REPORT) go through one writer thread
- * so they stay in order.
+ * so they stay in order.  docs/internals.md has the threads, what each
+ * owns, the lock order, and one invocation traced through these files.
  */
 #ifndef EMU_EMULATOR_H
 #define EMU_EMULATOR_H
