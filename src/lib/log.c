@@ -81,6 +81,7 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
     free(line);
 }
 
+__attribute__((format(printf, 4, 0)))
 static void vlog(const char *request_id, lambda_log_level level, json_object *fields,
                  const char *fmt, va_list ap)
 {
