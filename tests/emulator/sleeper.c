@@ -28,6 +28,11 @@ static int init(lambda_init *ctx)
     return 0;
 }
 
+/* Kept for the life of the process on purpose, the peak must stay; global,
+ * so that the compiler cannot drop the allocations as unused. */
+extern char *sleeper_hold[64];
+char *sleeper_hold[64];
+
 int handler(lambda_invocation *inv)
 {
     json_object *ev = lambda_event_json(inv), *v;
@@ -40,15 +45,13 @@ int handler(lambda_invocation *inv)
     if (ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v))
         raise(SIGSEGV);
     if (mb > 0) {
-        /* Kept for the life of the process on purpose: the peak must stay. */
-        static char *hold[64];
         static int n;
         char *p = malloc((size_t)mb << 20);
         if (!p)
             return lambda_fail(inv, "Sleeper.NoMemory", "cannot allocate %ld MB", mb);
         memset(p, 1, (size_t)mb << 20);
         if (n < 64)
-            hold[n++] = p;
+            sleeper_hold[n++] = p;
     }
     if (seconds > 0) {
         struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};

@@ -7,6 +7,7 @@
 #include "host.h"
 
 #include <check.h>
+#include <stdio.h>
 
 #include "check-run.h"
 #include <stdlib.h>
