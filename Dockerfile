@@ -23,7 +23,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential autoconf automake libtool pkg-config \
       libcurl4-openssl-dev libjson-c-dev libinih-dev libmicrohttpd-dev \
-      uuid-dev zlib1g-dev libssl-dev \
+      uuid-dev zlib1g-dev libssl-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -42,7 +42,7 @@ FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcurl4 libjson-c5 libinih1 libmicrohttpd12 libuuid1 zlib1g libssl3 \
+      libcurl4 libjson-c5 libinih1 libmicrohttpd12 libuuid1 zlib1g libssl3 libyaml-0-2 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 COPY --from=build /stage/ /

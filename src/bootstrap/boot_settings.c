@@ -47,6 +47,7 @@ static const cfg_section sections[] = {
     /* lambda-emulator's sections share the file; bootstrap skips them */
     {"emulator", 0, NULL, NULL, NULL},
     {"function", 1, NULL, NULL, NULL},
+    {"route", 1, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL},
 };
 

@@ -13,6 +13,8 @@
 
 #include "cfg.h"
 
+extern const cfg_key front_route_keys[]; /* front_settings.c */
+
 #ifndef LR_TASK_ROOT
 #define LR_TASK_ROOT "/var/task"
 #endif
@@ -26,6 +28,7 @@
 const char *const settings_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", NULL};
 static const char *const init_modes[] = {"on-demand", "eager", NULL};
 static const char *const log_formats[] = {"Text", "JSON", NULL};
+static const char *const invoke_modes[] = {"BUFFERED", "RESPONSE_STREAM", NULL};
 
 /* The function keys, once for [function NAME] (offsets in fn_settings) and
  * once for [emulator] (offsets of its defaults member). */
@@ -45,7 +48,8 @@ static const char *const log_formats[] = {"Text", "JSON", NULL};
     {"max_event_age", CFG_SECONDS, BASE + offsetof(fn_settings, max_event_age), 1, 21600, NULL}, \
     {"init", CFG_ENUM, BASE + offsetof(fn_settings, init), 0, 0, init_modes},        \
     {"log_format", CFG_ENUM, BASE + offsetof(fn_settings, log_format), 0, 0, log_formats}, \
-    {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}
+    {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}, \
+    {"invoke_mode", CFG_ENUM, BASE + offsetof(fn_settings, invoke_mode), 0, 0, invoke_modes}
 
 static const cfg_key function_keys[] = {
     FN_KEYS(0, x),
@@ -62,6 +66,8 @@ static const cfg_key emulator_keys[] = {
     {"max_connections", CFG_INT, offsetof(emu_settings, max_connections), 16, 1000000, NULL},
     {"max_connections_per_address", CFG_INT, offsetof(emu_settings, max_connections_per_address),
      0, 1000000, NULL},
+    {"http_listen", CFG_STRING, offsetof(emu_settings, http_listen), 0, 0, NULL},
+    {"template", CFG_STRING, offsetof(emu_settings, template_path), 0, 0, NULL},
     FN_KEYS(DEF, x),
     CFG_KEY_END
 };
@@ -73,7 +79,7 @@ static void fn_unset(fn_settings *s)
     s->memory_size = s->concurrency = s->max_concurrency = s->queue = -1;
     s->event_queue = s->max_retry_attempts = -1;
     s->retry_delay = s->max_event_age = -1;
-    s->init = s->log_format = s->log_level = -1;
+    s->init = s->log_format = s->log_level = s->invoke_mode = -1;
 }
 
 static void env_free(env_var *e)
@@ -128,10 +134,10 @@ static int other_env(env_var **list, const char *key, const char *value,
 {
     if (strncmp(key, "env.", 4) != 0) {
         snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id, "
-                 "idle_timeout, max_connections, max_connections_per_address "
+                 "idle_timeout, max_connections, max_connections_per_address, http_listen, template "
                  "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
                  "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
-                 "max_event_age, init, log_format, log_level, qualifiers, env.NAME", key);
+                 "max_event_age, init, log_format, log_level, invoke_mode, qualifiers, env.NAME", key);
         return -1;
     }
     if (!valid_env_name(key + 4)) {
@@ -201,6 +207,7 @@ static const cfg_section sections[] = {
     {"log", 0, NULL, NULL, NULL},
     {"emulator", 0, emulator_keys, target_emulator, other_emulator},
     {"function", 1, function_keys, target_function, other_function},
+    {"route", 1, front_route_keys, front_route_target, NULL},
     {NULL, 0, NULL, NULL, NULL}
 };
 
@@ -228,6 +235,7 @@ static int set_defaults(emu_settings *st)
     d->max_event_age = 21600;
     d->init = INIT_ON_DEMAND;
     d->log_format = -1; /* unset: AWS_LAMBDA_LOG_FORMAT is not set, [log] applies */
+    d->invoke_mode = INVOKE_BUFFERED;
     return 0;
 }
 
@@ -241,6 +249,9 @@ static void usage(FILE *out)
         "  -c, --config FILE        configuration file (default $LAMBDA_RUNTIME_CONFIG,\n"
         "                           else " LR_SYSCONFDIR "/lambda-runtime.ini)\n"
         "  -l, --listen ADDR:PORT   Invoke API address (default 127.0.0.1:9000)\n"
+        "      --http ADDR:PORT     also serve plain HTTP, as API Gateway and function URLs\n"
+        "                           do (default $LAMBDA_HTTP_LISTEN, else off)\n"
+        "      --template FILE      functions and HTTP routes from a SAM template\n"
         "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT ")\n"
         "      --runtime CMD        runtime command, run by /bin/sh (default " LR_RUNTIME_DIR "/bootstrap)\n"
         "      --concurrency N      instances per function (default 4)\n"
@@ -276,6 +287,7 @@ static int apply_environment(emu_settings *st, char *err, size_t errlen)
         {"AWS_LAMBDA_LOG_LEVEL", "log_level"},
         {"AWS_REGION", "region"},
         {"LAMBDA_TASK_ROOT", "task_root"},
+        {"LAMBDA_HTTP_LISTEN", "http_listen"},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         char source[96];
@@ -308,6 +320,7 @@ static void fill(fn_settings *s, const fn_settings *d)
     FILL(init);
     FILL(log_format);
     FILL(log_level);
+    FILL(invoke_mode);
 #undef FILL
     /* [emulator] env.NAME apply to every function unless it sets its own. */
     for (const env_var *e = d->env; e; e = e->next) {
@@ -346,7 +359,7 @@ static const char *const forced[] = {"runtime", "concurrency", "max_concurrency"
 static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errlen)
 {
     enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
-           O_INIT_TIMEOUT, O_MEMORY, O_INIT, O_LOG_FORMAT };
+           O_INIT_TIMEOUT, O_MEMORY, O_INIT, O_LOG_FORMAT, O_HTTP, O_TEMPLATE };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
@@ -359,6 +372,8 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         {"memory-size", required_argument, NULL, O_MEMORY},
         {"init", required_argument, NULL, O_INIT},
         {"log-format", required_argument, NULL, O_LOG_FORMAT},
+        {"http", required_argument, NULL, O_HTTP},
+        {"template", required_argument, NULL, O_TEMPLATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}
@@ -366,7 +381,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     /* The setting each long option sets, by its value in the table. */
     static const char *const keys[] = {"task_root", "runtime", "concurrency", "max_concurrency",
                                        "timeout", "init_timeout", "memory_size", "init",
-                                       "log_format"};
+                                       "log_format", "http_listen", "template"};
     memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;
@@ -374,7 +389,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     /* A leading ':' (after '+'): a missing value returns ':', told apart
      * from an unknown option. */
     while ((c = getopt_long(argc, argv, "+:c:l:hV", options, NULL)) != -1) {
-        const char *key = c >= O_TASK_ROOT && c <= O_LOG_FORMAT ? keys[c - O_TASK_ROOT] : NULL;
+        const char *key = c >= O_TASK_ROOT && c <= O_TEMPLATE ? keys[c - O_TASK_ROOT] : NULL;
         switch (c) {
         case 'c': a->config = optarg; break;
         case 'l': key = "listen"; break;
@@ -439,10 +454,13 @@ static int load_sources(emu_settings *st, const cli_args *a, char *err, size_t e
     return 0;
 }
 
-/* Every function: the options that override them, the defaults for what
- * is unset, and the checks. */
+/* The template's functions and routes, then every function: the options
+ * that override them, the defaults for what is unset, and the checks; last
+ * the HTTP front's routes. */
 static int finish_functions(emu_settings *st, const cli_args *a, char *err, size_t errlen)
 {
+    if (st->template_path && sam_load(st, st->template_path, err, errlen) < 0)
+        return -1;
     if (!st->functions) {
         char msg[64];
         if (!target_function(st, "function", msg, sizeof msg)) {
@@ -470,7 +488,17 @@ static int finish_functions(emu_settings *st, const cli_args *a, char *err, size
             return -1;
         }
     }
-    return 0;
+    return front_settings_finish(st, err, errlen);
+}
+
+int emu_settings_set(emu_settings *st, const char *fn, const char *key, const char *value,
+                     char *err, size_t errlen)
+{
+    void *target = fn ? target_function(st, fn, err, errlen) : &st->defaults;
+    if (!target || !key)
+        return target ? 0 : -1;
+    int rc = cfg_set(function_keys, target, key, value, err, errlen);
+    return rc > 0 ? other_env(&((fn_settings *)target)->env, key, value, err, errlen) : rc;
 }
 
 int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t errlen)
@@ -509,6 +537,9 @@ void emu_settings_free(emu_settings *st)
     free(st->task_root);
     free(st->region);
     free(st->account_id);
+    free(st->http_listen);
+    free(st->template_path);
+    front_settings_free(st);
     memset(st, 0, sizeof *st);
 }
 

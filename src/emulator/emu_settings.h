@@ -11,6 +11,7 @@
 
 enum { INIT_ON_DEMAND, INIT_EAGER };
 enum { LOGFMT_TEXT, LOGFMT_JSON };
+enum { INVOKE_BUFFERED, INVOKE_RESPONSE_STREAM }; /* a function URL's InvokeMode */
 
 typedef struct env_var {
     char *name, *value;
@@ -37,6 +38,7 @@ typedef struct fn_settings {
     int log_format;        /* LOGFMT_*; -1 = unset (Text lines, variable not set) */
     int log_level;         /* index into settings_log_levels; -1 = unset */
     env_var *env;          /* env.NAME = VALUE */
+    int invoke_mode;       /* INVOKE_*, through the HTTP front */
 } fn_settings;
 
 typedef struct function_cfg {
@@ -56,6 +58,9 @@ typedef struct emu_settings {
     long max_connections_per_address; /* from one non-loopback address; 0 = any */
     fn_settings defaults;
     function_cfg *functions; /* in file order; one named "function" if none */
+    char *http_listen;     /* the HTTP front's ADDR:PORT, or NULL */
+    char *template_path;   /* a SAM template's functions and routes */
+    struct front_route *routes; /* the HTTP front's routes (front.h) */
 } emu_settings;
 
 extern const char *const settings_log_levels[];
@@ -67,5 +72,19 @@ int emu_settings_load(emu_settings *st, int argc, char **argv, char *err, size_t
 void emu_settings_free(emu_settings *st);
 /* Whether qualifier q is $LATEST or one of s->qualifiers. */
 int emu_settings_has_qualifier(const fn_settings *s, const char *q);
+/* Set KEY of function FN (NULL: the [emulator] defaults) as the INI file
+ * would, adding the function if it is new (only that when KEY is NULL);
+ * 0, or -1 with err. */
+int emu_settings_set(emu_settings *st, const char *fn, const char *key, const char *value,
+                     char *err, size_t errlen);
+
+/* front_settings.c: the [route "KEY"] sections (front_route_keys, declared
+ * where cfg.h's cfg_key is known), and their checks once every function
+ * is known. */
+void *front_route_target(void *st, const char *arg, char *err, size_t errlen);
+int front_settings_finish(emu_settings *st, char *err, size_t errlen);
+void front_settings_free(emu_settings *st);
+/* sam.c: add the functions and routes of a SAM template; 0 or -1 with err. */
+int sam_load(emu_settings *st, const char *path, char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * emulator.c -- the emulator as a whole: the functions it serves, and the
  * order in which its parts start (log writer, the pool's manager, the
- * Invoke API, eager instances) and stop (the pool first, so every caller has
- * its answer before the Invoke API closes).
+ * Invoke API, the HTTP front, eager instances) and stop (the pool first, so
+ * every caller has its answer before the servers close).
  */
 #include "config.h"
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "emulator.h"
+#include "front.h"
 #include "http.h"
 
 function *emu_function(emu *e, const char *name)
@@ -71,6 +72,10 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         emu_stop(e);
         return -1;
     }
+    if (st->http_listen && front_start(e, st->http_listen, err, errlen) < 0) {
+        emu_stop(e);
+        return -1;
+    }
     pool_spawn_initial(e);
     return 0;
 }
@@ -81,6 +86,7 @@ void emu_stop(emu *e)
     /* Every caller has its answer now: let the answers go out before the
      * connections close (at most 2 s). */
     int listener = e->invoke_api ? http_quiesce(e->invoke_api) : -1;
+    front_quiesce();
     pthread_mutex_lock(&e->lock);
     int64_t give_up = clock_mono_ns() + 2000 * 1000000LL;
     while (e->calls > 0 && clock_mono_ns() < give_up) {
@@ -94,6 +100,7 @@ void emu_stop(emu *e)
     if (listener >= 0)
         close(listener);
     e->invoke_api = NULL;
+    front_stop();
     http_loop_end();
     report_stop_writer();
     for (function *fn = e->functions, *next; fn; fn = next) {

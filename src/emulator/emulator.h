@@ -162,6 +162,7 @@ typedef struct emu {
     int64_t wd_next;          /* when the manager wakes up next (monotonic ns) */
     int shutdown;
     unsigned port;            /* the Invoke API's port */
+    unsigned http_port;       /* the HTTP front's port (front.c), if any */
     long calls;               /* Invoke API requests not yet completed */
     unsigned next_instance_id;
     function *functions;

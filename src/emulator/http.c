@@ -104,37 +104,12 @@ static void guarded_done(void *cls, struct MHD_Connection *c, void **con_cls,
         g->done(g->cls, c, con_cls, toe);
 }
 
+/* One way to start every server: notify, or a guard (which has its own);
+ * uri_log (the HTTP front's, never with a guard) may be NULL. */
 static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler,
                                 void *cls, MHD_RequestCompletedCallback done,
                                 MHD_NotifyConnectionCallback notify, http_guard *g,
-                                unsigned *port, char *err, size_t errlen);
-
-struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
-                              void *cls, MHD_RequestCompletedCallback done,
-                              unsigned *port, char *err, size_t errlen)
-{
-    return start(addr, handler, cls, done, NULL, NULL, port, err, errlen);
-}
-
-struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
-                                     void *cls, MHD_RequestCompletedCallback done,
-                                     MHD_NotifyConnectionCallback notify,
-                                     unsigned *port, char *err, size_t errlen)
-{
-    return start(addr, handler, cls, done, notify, NULL, port, err, errlen);
-}
-
-struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
-                                      void *cls, MHD_RequestCompletedCallback done,
-                                      http_guard *g, unsigned *port, char *err, size_t errlen)
-{
-    return start(addr, handler, cls, done, NULL, g, port, err, errlen);
-}
-
-/* One way to start every server: notify, or a guard (which has its own). */
-static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler,
-                                void *cls, MHD_RequestCompletedCallback done,
-                                MHD_NotifyConnectionCallback notify, http_guard *g,
+                                http_uri_log_fn uri_log,
                                 unsigned *port, char *err, size_t errlen)
 {
     struct sockaddr_in sa;
@@ -155,9 +130,10 @@ static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback hand
         MHD_OPTION_CONNECTION_LIMIT, g ? g->max_connections : 4096U,
         MHD_OPTION_NOTIFY_COMPLETED, g ? guarded_done : done, g ? (void *)g : cls,
         MHD_OPTION_NOTIFY_CONNECTION, g ? http_guard_notify : notify, g ? (void *)g : cls,
+        MHD_OPTION_URI_LOG_CALLBACK, g ? NULL : uri_log, cls,
         MHD_OPTION_END);
     if (!d) {
-        snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another with --listen)",
+        snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another address)",
                  addr, errno ? strerror(errno) : "libmicrohttpd refused to start");
         return NULL;
     }
@@ -168,4 +144,34 @@ static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback hand
         return NULL;
     }
     return d;
+}
+
+struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
+                              void *cls, MHD_RequestCompletedCallback done,
+                              unsigned *port, char *err, size_t errlen)
+{
+    return start(addr, handler, cls, done, NULL, NULL, NULL, port, err, errlen);
+}
+
+struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
+                                     void *cls, MHD_RequestCompletedCallback done,
+                                     MHD_NotifyConnectionCallback notify,
+                                     unsigned *port, char *err, size_t errlen)
+{
+    return start(addr, handler, cls, done, notify, NULL, NULL, port, err, errlen);
+}
+
+struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
+                                      void *cls, MHD_RequestCompletedCallback done,
+                                      http_guard *g, unsigned *port, char *err, size_t errlen)
+{
+    return start(addr, handler, cls, done, NULL, g, NULL, port, err, errlen);
+}
+
+struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler,
+                                  void *cls, MHD_RequestCompletedCallback done,
+                                  http_uri_log_fn uri_log,
+                                  unsigned *port, char *err, size_t errlen)
+{
+    return start(addr, handler, cls, done, NULL, NULL, uri_log, port, err, errlen);
 }

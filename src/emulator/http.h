@@ -29,6 +29,15 @@ struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback
                                      MHD_NotifyConnectionCallback notify,
                                      unsigned *port, char *err, size_t errlen);
 
+/* http_start(), with a callback that sees each request's URI as sent (before
+ * any decoding, query string included); what it returns is the request's
+ * *con_cls. */
+typedef void *(*http_uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *c);
+struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler,
+                                  void *cls, MHD_RequestCompletedCallback done,
+                                  http_uri_log_fn uri_log,
+                                  unsigned *port, char *err, size_t errlen);
+
 /* http_guard.c: the limits of a server facing callers we do not control
  * (the Invoke API): an idle timeout, max_connections with a reserve that
  * idle connections may not take (the oldest idle one is closed to make

@@ -10,7 +10,17 @@
 #include <sys/stat.h>
 
 #include "emulator.h"
+#include "front.h"
 #include "http.h"
+
+/* The host part of "HOST:PORT" as the server listens on it. */
+static void host_of(const char *addr, char *buf, size_t n)
+{
+    int len = (int)strcspn(addr, ":");
+    snprintf(buf, n, "%.*s", len > 60 ? 60 : len, addr);
+    if (!*buf)
+        snprintf(buf, n, "0.0.0.0");
+}
 
 int main(int argc, char **argv)
 {
@@ -23,7 +33,8 @@ int main(int argc, char **argv)
         emu_settings_free(&st);
         return rc > 0 ? 0 : 2;
     }
-    if (http_check_addr(st.listen, err, sizeof err) < 0) {
+    if (http_check_addr(st.listen, err, sizeof err) < 0 ||
+        (st.http_listen && http_check_addr(st.http_listen, err, sizeof err) < 0)) {
         fprintf(stderr, "lambda-emulator: %s\n", err);
         emu_settings_free(&st);
         return 2;
@@ -53,12 +64,20 @@ int main(int argc, char **argv)
         return 1;
     }
     char host[64];
-    snprintf(host, sizeof host, "%.*s", (int)strcspn(st.listen, ":") > 60 ? 60 : (int)strcspn(st.listen, ":"), st.listen);
+    host_of(st.listen, host, sizeof host);
     for (function *fn = e.functions; fn; fn = fn->next)
         fprintf(stderr, "lambda-emulator: function %s (handler %s, runtime %s) at "
                 "http://%s:%u/2015-03-31/functions/%s/invocations\n",
-                fn->name, fn->s->handler, fn->s->runtime, *host ? host : "0.0.0.0", e.port, fn->name);
-    fprintf(stderr, "lambda-emulator: listening on %s:%u\n", *host ? host : "0.0.0.0", e.port);
+                fn->name, fn->s->handler, fn->s->runtime, host, e.port, fn->name);
+    if (st.http_listen) {
+        char fhost[64];
+        host_of(st.http_listen, fhost, sizeof fhost);
+        for (const struct front_route *r = st.routes; r; r = r->next)
+            fprintf(stderr, "lambda-emulator: route %s -> function %s (payload %s)\n", r->key,
+                    r->function, r->payload_format == FRONT_PAYLOAD_1_0 ? "1.0" : "2.0");
+        fprintf(stderr, "lambda-emulator: HTTP front on http://%s:%u/\n", fhost, e.http_port);
+    }
+    fprintf(stderr, "lambda-emulator: listening on %s:%u\n", host, e.port);
 
     int sig = 0;
     sigwait(&set, &sig);
