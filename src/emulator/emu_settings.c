@@ -459,7 +459,7 @@ static int load_sources(emu_settings *st, const cli_args *a, char *err, size_t e
  * the HTTP front's routes. */
 static int finish_functions(emu_settings *st, const cli_args *a, char *err, size_t errlen)
 {
-    if (st->template_path && sam_load(st, st->template_path, err, errlen) < 0)
+    if (st->template_path && *st->template_path && sam_load(st, st->template_path, err, errlen) < 0)
         return -1;
     if (!st->functions) {
         char msg[64];

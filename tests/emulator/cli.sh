@@ -42,7 +42,7 @@ expect_error 2 "cannot open configuration file" --config "$work/missing.ini"
 LAMBDA_RUNTIME_CONFIG=$cfg expect_error 2 "$cfg:1: unknown section" --task-root "$task_root"
 
 # Every key the shipped file documents, uncommented, is accepted.
-sed 's/^;\([A-Za-z_.]* = \)/\1/; s/^;\[function NAME\]/[function NAME]/' \
+sed 's/^;\([A-Za-z_.]* =\)/\1/; s/^;\[function NAME\]/[function NAME]/; s/^;\[route /[route /' \
   "$top_srcdir/etc/lambda-runtime.ini" >"$work/all.ini"
 grep -q '^\[function NAME\]' "$work/all.ini" || fail "etc/lambda-runtime.ini documents no [function NAME]"
 start_emulator --config "$work/all.ini" --task-root "$task_root" --runtime "$script_runtime"
