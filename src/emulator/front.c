@@ -117,17 +117,22 @@ static void add_headers(struct MHD_Response *r, const front_response *fr, const 
     MHD_add_response_header(r, "Apigw-Requestid", id);
 }
 
-static enum MHD_Result reply_mapped(struct MHD_Connection *c, fconn *fc, const front_response *fr,
-                                    const char *body, size_t len)
+/* Queue r with fr's status and headers. */
+static enum MHD_Result queue(struct MHD_Connection *c, fconn *fc, const front_response *fr,
+                             struct MHD_Response *r)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-                                                             MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     add_headers(r, fr, fc->inv->id);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)fr->status, r);
     MHD_destroy_response(r);
     return rc;
+}
+
+static enum MHD_Result reply_mapped(struct MHD_Connection *c, fconn *fc, const front_response *fr,
+                                    const char *body, size_t len)
+{
+    return queue(c, fc, fr, MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY));
 }
 
 /* The streamed body after the prelude: what the runtime has written, as it
@@ -162,14 +167,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static enum MHD_Result reply_stream(struct MHD_Connection *c, fconn *fc, const front_response *fr)
 {
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                               stream_reader, fc, NULL);
-    if (!r)
-        return MHD_NO;
-    add_headers(r, fr, fc->inv->id);
-    enum MHD_Result rc = MHD_queue_response(c, (unsigned)fr->status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return queue(c, fc, fr, MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                              stream_reader, fc, NULL));
 }
 
 /* Whether the answer can start: the result is there, or a stream's prelude

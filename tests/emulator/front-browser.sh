@@ -15,12 +15,11 @@ bootstrap="$top_builddir/src/bootstrap/bootstrap"
 ln -s "$top_builddir/plugins/.libs/sse.so" "$task_root/"
 printf '[emulator]\nhttp_listen = 127.0.0.1:0\ninvoke_mode = RESPONSE_STREAM\n' >"$work/cfg.ini"
 start_emulator --config "$work/cfg.ini" --task-root "$task_root" --runtime "$bootstrap" sse.handler
-p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
 
 shot="$top_builddir/tests/emulator/front-browser.png"
 rm -f "$shot"
 result=$(python3 "$top_srcdir/tests/emulator/cdp.py" "$chromium" \
-  "http://127.0.0.1:$p/?count=5&interval_ms=300" "$shot" 60) || fail "the browser did not finish the page"
+  "$(front_url)/?count=5&interval_ms=300" "$shot" 60) || fail "the browser did not finish the page"
 echo "$result"
 python3 - "$result" <<'PY' || fail "events did not reach the browser live: $result"
 import json, sys

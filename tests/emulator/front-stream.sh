@@ -30,8 +30,7 @@ function = hello
 function = sse
 INI
 start_emulator --config "$cfg"
-p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
-front="http://127.0.0.1:$p"
+front=$(front_url)
 h=$work/h
 
 # curl: chunked, the prelude's status and headers, every event.

@@ -15,14 +15,6 @@ for so in plugins/.libs/lambda_function.so tests/emulator/.libs/httpfn.so; do
   ln -s "$top_builddir/$so" "$task_root/"
 done
 
-# front_url: the HTTP front's base URL, from the emulator's start-up lines.
-front_url() {
-  local p
-  p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
-  [ -n "$p" ] || { cat "$emu_err"; fail "no 'HTTP front on' line"; }
-  echo "http://127.0.0.1:$p"
-}
-
 cfg=$work/lambda-runtime.ini
 cat >"$cfg" <<INI
 [emulator]

@@ -42,7 +42,6 @@ bootstrap="$top_builddir/src/bootstrap/bootstrap"
 ln -s "$top_builddir/plugins/.libs/lambda_function.so" "$task_root/"
 LAMBDA_HTTP_LISTEN=127.0.0.1:0 start_emulator --config /dev/null --task-root "$task_root" \
   --runtime "$bootstrap" "$handler"
-p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
-code=$(curl -s -o "$work/probe" -w '%{http_code}' "http://127.0.0.1:$p$probe_path")
+code=$(curl -s -o "$work/probe" -w '%{http_code}' "$(front_url)$probe_path")
 [ "$code" = 200 ] || fail "readiness probe $probe_path answered $code: $(cat "$work/probe")"
 stop_emulator

@@ -7,6 +7,7 @@
 #                           (its stdout: runtime output and REPORT lines),
 #                           $emu_err, $emu_pid
 #   invoke_url [NAME]       the Invoke URL of function NAME (default function)
+#   front_url               the HTTP front's base URL (after start_emulator)
 #   script_runtime          the command of the test-only Python runtime
 #   wait_for PATTERN FILE [SECONDS]   poll until grep finds PATTERN in FILE
 #   epoch_ms, deadline_within CONTEXT LOW HIGH   see below
@@ -46,6 +47,14 @@ start_emulator() {
 }
 
 invoke_url() { echo "$url/2015-03-31/functions/${1:-function}/invocations"; }
+
+# front_url: the HTTP front's base URL (--http), from the start-up lines.
+front_url() {
+  local p
+  p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
+  [ -n "$p" ] || { cat "$emu_err"; fail "no 'HTTP front on' line"; }
+  echo "http://127.0.0.1:$p"
+}
 
 wait_for() {
   local pattern=$1 file=$2 limit=${3:-10} i=0

@@ -11,11 +11,10 @@ set -u
 bootstrap="$top_builddir/src/bootstrap/bootstrap"
 [ -x "$bootstrap" ] || { echo "SKIP: $bootstrap is not built"; exit 77; }
 ln -s "$top_builddir/plugins/.libs/lambda_function.so" "$top_builddir/tests/emulator/.libs/httpfn.so" "$task_root/"
-front_port() { sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err"; }
 
 start_emulator --config /dev/null --http 127.0.0.1:0 --template "$top_srcdir/deploy/template.yaml" \
   --task-root "$task_root" --runtime "$bootstrap"
-front="http://127.0.0.1:$(front_port)"
+front=$(front_url)
 [ "$(jget "$(curl -s "$front/hello?name=Chris")" 'j["message"]')" = "Hello, Chris" ] || fail "template: /hello"
 # lambda_function.goodbye answers "Goodbye" whatever the path: the route chose it.
 [ "$(jget "$(curl -s "$front/goodbye?name=Chris")" 'j["message"]')" = "Goodbye, Chris" ] || fail "template: /goodbye"
@@ -56,7 +55,7 @@ Resources:
         Queue: {Type: SQS, Properties: {Queue: x}}
 YAML
 start_emulator --config /dev/null --http 127.0.0.1:0 --template "$tpl" --task-root "$task_root" --runtime "$bootstrap"
-front="http://127.0.0.1:$(front_port)"
+front=$(front_url)
 env=$(curl -s "$front/env")
 [ "$(jget "$env" '(j.get("GREETING"), j.get("STAGE"), j.get("SECRET"), j["memory"])')" = \
   "('hi', 'us-east-1-local', None, 256)" ] || fail "template settings: $env"
