@@ -147,10 +147,13 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
         size_t n = inv->resp.len - inv->sent < max ? inv->resp.len - inv->sent : max;
         memcpy(buf, inv->resp.data + inv->sent, n);
         inv->sent += n;
-        if (inv->sent == inv->resp.len && inv->state != INV_DONE) {
-            lr_buf_consume(&inv->resp, inv->sent); /* forwarded: drop */
+        /* Forwarded: drop, as the Invoke API's stream reader does. */
+        if ((inv->sent == inv->resp.len || inv->sent >= EMU_STREAM_BUFFER / 4) &&
+            inv->state != INV_DONE) {
+            lr_buf_consume(&inv->resp, inv->sent);
             inv->sent = 0;
         }
+        inv_drained(inv); /* the runtime's post may go on */
         pthread_mutex_unlock(&e->lock);
         return (ssize_t)n;
     }
@@ -396,6 +399,10 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     unlink_timer(fc);
     if (fc->inv && fc->inv->caller == &fc->w)
         fc->inv->caller = NULL;
+    if (fc->inv && fc->inv->kind == INV_STREAM) {
+        fc->inv->caller_gone = 1; /* nobody reads the rest */
+        inv_drained(fc->inv);
+    }
     if (fc->inv)
         inv_unref(fc->inv);
     if (fc->started && --e->calls == 0 && e->shutdown)
