@@ -9,8 +9,8 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-chromium=$(command -v chromium || true)
-[ -n "$chromium" ] || { echo "SKIP: chromium is not installed (scripts/deps installs it)"; exit 77; }
+require_package chromium "a real browser" command -v chromium
+chromium=$(command -v chromium)
 bootstrap="$top_builddir/src/bootstrap/bootstrap"
 ln -s "$top_builddir/plugins/.libs/sse.so" "$task_root/"
 printf '[emulator]\nhttp_listen = 127.0.0.1:0\ninvoke_mode = RESPONSE_STREAM\n' >"$work/cfg.ini"

@@ -8,7 +8,7 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml is not installed"; exit 77; }
+require_package python3-yaml "reading deploy/k8s.yaml" python3 -c 'import yaml'
 spec=$(python3 - "$top_srcdir/deploy/k8s.yaml" <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]

@@ -11,6 +11,8 @@
 #   script_runtime          the command of the test-only Python runtime
 #   wait_for PATTERN FILE [SECONDS]   poll until grep finds PATTERN in FILE
 #   epoch_ms, deadline_within CONTEXT LOW HIGH   see below
+#   require_package PKG WHY CHECK...  run CHECK; if it fails: a failure when
+#                           scripts/deps lists PKG (CI installs it), else SKIP
 . "$top_srcdir/tests/lib/common.sh"
 
 emulator="$top_builddir/src/emulator/lambda-emulator"
@@ -54,6 +56,16 @@ front_url() {
   p=$(sed -n 's|^lambda-emulator: HTTP front on http://[0-9.]*:\([0-9]*\)/$|\1|p' "$emu_err")
   [ -n "$p" ] || { cat "$emu_err"; fail "no 'HTTP front on' line"; }
   echo "http://127.0.0.1:$p"
+}
+
+require_package() {
+  local pkg=$1 why=$2; shift 2
+  "$@" >/dev/null 2>&1 && return 0
+  if grep -Eq "^(BUILD|TEST)=.*[\" ]$pkg[\" ]" "$top_srcdir/scripts/deps"; then
+    fail "$why: package $pkg is missing; scripts/deps installs it"
+  fi
+  echo "SKIP: $why: package $pkg is not installed"
+  exit 77
 }
 
 wait_for() {
