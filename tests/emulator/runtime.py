@@ -14,7 +14,8 @@ memory (touch N MB, then answer), stream (chunked response, optional error
 trailers, optionally gated), print (log lines, then answer), big (a buffered
 response of N bytes), gate (wait until the file "path" exists, then answer),
 barrier (wait until "n" invocations of this process are inside it at once).
-Gates and barriers let tests assert an order of events instead of timing:
+An API Gateway payload 2.0 event (from the HTTP front) selects the action
+with its body.  Gates and barriers let tests assert an order of events instead of timing:
 each waits at most "limit" seconds (default 30) and then answers that it
 gave up, which the test reports as a failure.
 """
@@ -153,6 +154,11 @@ def serve():
             ev = json.loads(event)
         except ValueError:
             ev = None
+        if isinstance(ev, dict) and ev.get("version") == "2.0" and "body" in ev:
+            try:
+                ev = json.loads(ev["body"])
+            except ValueError:
+                pass
         action = ev.get("action", "echo") if isinstance(ev, dict) else "echo"
         path = "/invocation/%s/response" % rid
         if action == "sleep":
