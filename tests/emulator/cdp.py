@@ -2,10 +2,12 @@
 """cdp.py -- drive headless Chromium through the DevTools protocol (stdlib
 only: a minimal WebSocket client).
 
-    cdp.py CHROMIUM URL SCREENSHOT.png [SECONDS]
+    cdp.py CHROMIUM URL SCREENSHOT.png [SECONDS [GATE]]
 
 Opens URL, polls until the page's #result element has text (at most SECONDS,
-default 30), saves a screenshot, and prints that text on stdout.  Exit 1 with
+default 30), saves a screenshot, and prints that text on stdout.  With GATE,
+once the page lists n items in #events the file GATE.(n + 1) is created
+(the test runtime's sse action waits for it before writing the next event).  Exit 1 with
 a message on stderr when Chromium does not start or the page never finishes.
 """
 import base64
@@ -114,6 +116,7 @@ def start_chromium(chromium, profile, deadline):
 def main():
     chromium, url, shot = sys.argv[1:4]
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 30
+    gate = sys.argv[5] if len(sys.argv) > 5 else None
     deadline = time.time() + seconds
     profile = tempfile.mkdtemp()
     proc = None
@@ -125,8 +128,12 @@ def main():
         text = ""
         while time.time() < deadline:
             r = ws.call("Runtime.evaluate", returnByValue=True,
-                        expression="(document.getElementById('result')||{}).textContent||''")
-            text = r["result"].get("value") or ""
+                        expression="JSON.stringify([document.querySelectorAll('#events li').length,"
+                                   "(document.getElementById('result')||{}).textContent||''])")
+            shown, text = json.loads(r["result"].get("value") or '[0, ""]')
+            if gate:  # the page shows event n: let the function write n + 1
+                for n in range(1, shown + 1):
+                    open("%s.%d" % (gate, n + 1), "a").close()
             if text:
                 break
             time.sleep(0.1)

@@ -15,7 +15,10 @@ trailers, optionally gated), print (log lines, then answer), big (a buffered
 response of N bytes), gate (wait until the file "path" exists, then answer),
 barrier (wait until "n" invocations of this process are inside it at once).
 An API Gateway payload 2.0 event (from the HTTP front) selects the action
-with its body.  Gates and barriers let tests assert an order of events instead of timing:
+with its body, or without one with its query string; sse (Server-Sent
+Events "data: {"n": N, "ms": EPOCH_MS}", N from 1 to "count", then "event:
+end" with the time it was written) waits for the file GATE.N before event N
+> 1 and for GATE.(count + 1) before the end.  Gates and barriers let tests assert an order of events instead of timing:
 each waits at most "limit" seconds (default 30) and then answers that it
 gave up, which the test reports as a failure.
 """
@@ -154,9 +157,9 @@ def serve():
             ev = json.loads(event)
         except ValueError:
             ev = None
-        if isinstance(ev, dict) and ev.get("version") == "2.0" and "body" in ev:
+        if isinstance(ev, dict) and ev.get("version") == "2.0":
             try:
-                ev = json.loads(ev["body"])
+                ev = json.loads(ev["body"]) if "body" in ev else ev.get("queryStringParameters", {})
             except ValueError:
                 pass
         action = ev.get("action", "echo") if isinstance(ev, dict) else "echo"
@@ -244,6 +247,19 @@ def serve():
             r2.read()
             s.close()
             print("runtime.py: stream answered %d" % r2.status, flush=True)
+        elif action == "sse":
+            s = open_stream(path, "text/event-stream", echo)
+            count = int(ev.get("count", 3))
+            for n in range(1, count + 2):
+                if n > 1 and ev.get("gate") and not gate("%s.%d" % (ev["gate"], n), 30):
+                    break
+                ms = int(time.time() * 1000)
+                data = ('data: {"n": %d, "ms": %d}\n\n' % (n, ms) if n <= count
+                        else 'event: end\ndata: {"ms": %d}\n\n' % ms).encode()
+                s.send(b"%x\r\n%s\r\n" % (len(data), data))
+            s.send(b"0\r\n\r\n")
+            s.getresponse().read()
+            s.close()
         elif action == "nononce":
             # A post without the nonce (from a runtime that echoes it), then
             # the real answer.
