@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "check-run.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
