@@ -1,5 +1,4 @@
-/* base64.h -- standard base64 (RFC 4648, with padding) through OpenSSL's
- * EVP_EncodeBlock/EVP_DecodeBlock, which the process loads anyway. */
+/* base64.h -- standard base64 (RFC 4648, with padding). */
 #ifndef LR_BASE64_H
 #define LR_BASE64_H
 
