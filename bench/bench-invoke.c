@@ -11,7 +11,13 @@
  * ratio of each latency to the floor.  The floor and the sequential invokes
  * are measured in alternating blocks, so both see the same machine.
  *
- *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n N] [-c N]
+ *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n N]
+ *                [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]
+ *
+ * --csv appends "label,measure,value,unit" rows (bench/run draws its plots
+ * from them); --latencies writes every sequential invoke's latency in ms,
+ * sorted, one a line; --sweep measures the throughput at each concurrency
+ * listed (the emulator then allows as many instances as the largest).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -197,8 +203,9 @@ static int series_run(struct series *s, int k)
         s->t[s->done++] = now_ms() - t0;
         if (code != 200 ||
             (s->echo && (s->c.body.len != s->blen || memcmp(s->c.body.buf, s->body, s->blen)))) {
-            fprintf(stderr, "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo\n",
-                    s->url, code, s->c.body.len);
+            fprintf(stderr, "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo: %.*s\n",
+                    s->url, code, s->c.body.len, (int)(s->c.body.len < 300 ? s->c.body.len : 300),
+                    s->c.body.buf ? s->c.body.buf : "");
             return -1;
         }
     }
@@ -206,11 +213,14 @@ static int series_run(struct series *s, int k)
     return 0;
 }
 
-static void series_result(struct series *s, struct latency *out)
+/* The series' figures; its latencies, sorted, go to `dump` (if not NULL). */
+static void series_result(struct series *s, struct latency *out, FILE *dump)
 {
     out->per_sec = s->done / (s->busy_ms / 1e3);
     out->p50 = percentile(s->t, s->done, 50);
     out->p99 = percentile(s->t, s->done, 99);
+    for (int i = 0; dump && i < s->done; i++)
+        fprintf(dump, "%.4f\n", s->t[i]);
     free(s->t);
     client_free(&s->c);
 }
@@ -256,7 +266,53 @@ static double measure_concurrent(const char *url, int conc, int n, int *errors)
     return conc * n / secs;
 }
 
+/* ---- machine-readable output ---- */
+
+static FILE *csv;
+static const char *label = "lambda-c-runtime";
+
+static void csv_row(const char *measure, double value, const char *unit)
+{
+    if (csv)
+        fprintf(csv, "%s,%s,%.4f,%s\n", label, measure, value, unit);
+}
+
+/* Throughput at each concurrency of the comma-separated `list`; total
+ * requests per step about n.  Returns the number of failed requests. */
+static int sweep(const char *url, const char *list, int n)
+{
+    int failed = 0;
+    for (const char *p = list; p && *p;) {
+        int conc = atoi(p), errors = 0;
+        if (conc > 0) {
+            int per = n / conc > 50 ? n / conc : 50;
+            double rate = measure_concurrent(url, conc, per, &errors);
+            char name[48];
+            snprintf(name, sizeof name, "throughput_c%d", conc);
+            csv_row(name, rate, "per_s");
+            printf("%-44s %9.0f /s %s\n", name, rate, errors ? "ERRORS" : "");
+            failed += errors;
+        }
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    return failed;
+}
+
+/* The largest number in the comma-separated list (at least 8). */
+static int sweep_max(const char *list)
+{
+    int max = 8;
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        max = atoi(p) > max ? atoi(p) : max;
+    return max;
+}
+
 /* ---- the emulator under test ---- */
+
+/* AWS's emulator (aws-lambda-rie) instead of ours: its command line is
+ * RIE [--runtime-interface-emulator-address ADDR] RUNTIME [ARGS]. */
+static int rie;
 
 static pid_t start_emulator(const char *emulator, const char *bootstrap, const char *task_root,
                             int port, int concurrency)
@@ -270,6 +326,11 @@ static pid_t start_emulator(const char *emulator, const char *bootstrap, const c
         FILE *f = freopen("bench-emulator.log", "w", stdout);
         if (f)
             dup2(fileno(stdout), 2);
+        if (rie) {
+            setenv("LAMBDA_TASK_ROOT", task_root, 1);
+            execl(emulator, emulator, "--runtime-interface-emulator-address", listen, bootstrap,
+                  "echo.handler", (char *)NULL);
+        }
         execl(emulator, emulator, "--listen", listen, "--task-root", task_root,
               "--runtime", bootstrap, "--concurrency", conc, "echo.handler", (char *)NULL);
         perror("bench-invoke: exec emulator");
@@ -281,25 +342,40 @@ static pid_t start_emulator(const char *emulator, const char *bootstrap, const c
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n REQUESTS]\n"
+               "                    [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]\n"
+               "                    [--rie]  (the emulator is AWS's aws-lambda-rie)\n"
                "Starts lambda-emulator with echo.handler and prints latency and throughput\n"
                "next to the floor (a plain keep-alive round trip to libmicrohttpd).\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *emulator = NULL, *bootstrap = NULL, *task_root = NULL;
+    const char *emulator = NULL, *bootstrap = NULL, *task_root = NULL, *sweep_list = NULL;
+    FILE *lat = NULL;
     int n = 2000;
     static const struct option opts[] = {
         {"emulator", required_argument, 0, 'e'}, {"bootstrap", required_argument, 0, 'b'},
         {"task-root", required_argument, 0, 't'}, {"requests", required_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"label", required_argument, 0, 'l'}, {"csv", required_argument, 0, 'c'},
+        {"latencies", required_argument, 0, 'L'}, {"sweep", required_argument, 0, 's'},
+        {"rie", no_argument, &rie, 1}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "e:b:t:n:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "e:b:t:n:l:c:L:s:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'e': emulator = optarg; break;
         case 'b': bootstrap = optarg; break;
         case 't': task_root = optarg; break;
         case 'n': n = atoi(optarg); break;
+        case 'l': label = optarg; break;
+        case 's': sweep_list = optarg; break;
+        case 'c':
+        case 'L':
+            if (!(*(ch == 'c' ? &csv : &lat) = fopen(optarg, ch == 'c' ? "a" : "w"))) {
+                fprintf(stderr, "bench-invoke: cannot write %s: %s\n", optarg, strerror(errno));
+                return 2;
+            }
+            break;
+        case 0: break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -328,7 +404,7 @@ int main(int argc, char **argv)
     char url[160];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port);
     double t0 = now_ms();
-    pid_t pid = start_emulator(emulator, bootstrap, task_root, port, 8);
+    pid_t pid = start_emulator(emulator, bootstrap, task_root, port, sweep_max(sweep_list));
     struct client c;
     client_init(&c, url);
     curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT_MS, 200L);
@@ -361,8 +437,8 @@ int main(int argc, char **argv)
     while (fs.done < n || is.done < n)
         if (series_run(&fs, 100) < 0 || series_run(&is, 100) < 0)
             goto out;
-    series_result(&fs, &floor);
-    series_result(&is, &seq);
+    series_result(&fs, &floor, NULL);
+    series_result(&is, &seq, lat);
     MHD_stop_daemon(d);
     d = NULL;
     int err2, err8;
@@ -400,8 +476,19 @@ int main(int argc, char **argv)
     printf("%-44s %9.1f ms %s\n", "6 MB payload round trip", big_ms, big_ok ? "" : "MISMATCH");
     printf("target: sequential p50 under 3x the floor: %s (%.2fx)\n",
            seq.p50 < 3 * floor.p50 ? "met" : "NOT met", seq.p50 / floor.p50);
-    rc = (err2 || err8 || !big_ok) ? 1 : 0;
+    csv_row("floor_p50", floor.p50, "ms");
+    csv_row("seq_p50", seq.p50, "ms");
+    csv_row("seq_p99", seq.p99, "ms");
+    csv_row("seq_throughput", seq.per_sec, "per_s");
+    csv_row("cold_first_invoke", cold, "ms");
+    csv_row("payload_6mb_round_trip", big_ms, "ms");
+    int sweep_errors = sweep(url, sweep_list, n);
+    rc = (err2 || err8 || !big_ok || sweep_errors) ? 1 : 0;
 out:
+    if (csv)
+        fclose(csv);
+    if (lat)
+        fclose(lat);
     if (d)
         MHD_stop_daemon(d);
     kill(pid, SIGTERM);

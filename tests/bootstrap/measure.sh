@@ -12,12 +12,20 @@
 #
 # Runs the real binary (BUILD/src/bootstrap/.libs/bootstrap, not libtool's
 # wrapper script) with the build's liblambda-runtime and plugins.
+# Environment (bench/run sets them):
+#   MEASURE_BOOTSTRAP  another runtime to measure the same way (any Runtime
+#                      API client; it gets the handler lambda_function.handler)
+#   MEASURE_CSV        append "label,measure,value,unit" rows to this file
+#   MEASURE_LABEL      the label of those rows (default lambda-c-runtime)
 set -eu
 build=$(cd "${1:?usage: measure.sh BUILD_DIR [RUNS [INVOKES]]}" && pwd)
 runs=${2:-20}
 invokes=${3:-1000}
 bin=$build/src/bootstrap/.libs/bootstrap
 [ -x "$bin" ] || bin=$build/src/bootstrap/bootstrap
+bin=${MEASURE_BOOTSTRAP:-$bin}
+label=${MEASURE_LABEL:-lambda-c-runtime}
+csv() { [ -z "${MEASURE_CSV:-}" ] || echo "$label,$1,$2,$3" >>"$MEASURE_CSV"; }
 server=$build/tests/bootstrap/rapi-server
 [ -x "$server" ] || { echo "measure.sh: build rapi-server first: make -C $build/tests/bootstrap rapi-server" >&2; exit 2; }
 t=$(mktemp -d "${TMPDIR:-/tmp}/lr-measure.XXXXXX")
@@ -42,6 +50,7 @@ for mode in supervised single; do
     median=$(awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}' "$t/startup")
     printf '%-10s exec to first GET /next over %d runs: median %.2f ms (min %.2f, max %.2f)\n' "$mode" "$runs" \
         "$(ms "$median")" "$(ms "$(head -n1 "$t/startup")")" "$(ms "$(tail -n1 "$t/startup")")"
+    csv "exec_to_first_next_$mode" "$(printf %.3f "$(ms "$median")")" ms
 
     # 2. peak RSS over many invocations.
     start=$(date +%s%N)
@@ -50,8 +59,11 @@ for mode in supervised single; do
     answered=$(grep -c '^POST.* 202$' "$t/rec/requests")
     if [ $mode = single ]; then
         rss="$(cat "$t/rec/vmhwm-kb") kB"
+        csv peak_rss_single "$(cat "$t/rec/vmhwm-kb")" kB
     else
         rss="worker $(cat "$t/rec/vmhwm-children-kb") kB, supervisor $(cat "$t/rec/vmhwm-kb") kB"
+        csv peak_rss_worker "$(cat "$t/rec/vmhwm-children-kb")" kB
+        csv peak_rss_supervisor "$(cat "$t/rec/vmhwm-kb")" kB
     fi
     printf '%-10s peak RSS (VmHWM) after %d invocations: %s (%d answered, %.0f invocations/s)\n' \
         "$mode" "$invokes" "$rss" "$answered" "$(echo "$invokes * 1000000000 / ($end - $start)" | bc -l)"
