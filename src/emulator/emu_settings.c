@@ -253,7 +253,7 @@ static void usage(FILE *out)
         "                           do (default $LAMBDA_HTTP_LISTEN, else off)\n"
         "      --template FILE      functions and HTTP routes from a SAM template\n"
         "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT ")\n"
-        "      --runtime CMD        runtime command, run by /bin/sh (default " LR_RUNTIME_DIR "/bootstrap)\n"
+        "      --runtime CMD        runtime command, run directly or by /bin/sh (default " LR_RUNTIME_DIR "/bootstrap)\n"
         "      --concurrency N      instances per function (default 4)\n"
         "      --max-concurrency N  AWS_LAMBDA_MAX_CONCURRENCY per instance (default unset)\n"
         "      --timeout SECONDS    function timeout (default 3)\n"

@@ -169,12 +169,14 @@ static int build_env(instance *inst, strv *out)
     return 0;
 }
 
+#define SHELL_CHARS ";&|<>()$`\\\"'=*?\n"
+
 /* "exec CMD" when CMD is a plain command line, so the runtime replaces the
  * shell and its exit status and signals are its own. */
 static char *shell_command(const char *cmd)
 {
     lr_buf b = {0};
-    if (strpbrk(cmd, ";&|<>()$`\\\"'=*?\n") == NULL)
+    if (strpbrk(cmd, SHELL_CHARS) == NULL)
         lr_buf_printf(&b, "exec %s", cmd);
     else
         lr_buf_printf(&b, "%s", cmd);
@@ -349,11 +351,36 @@ static void *instance_main(void *arg)
     return NULL;
 }
 
+/* A plain command line whose program is a path (the default, LAMBDA_RUNTIME_DIR/
+ * bootstrap) runs without a shell, split at blanks: the minimal image has no
+ * /bin/sh.  NULL (run by /bin/sh) otherwise, or when out of memory. */
+static char **direct_argv(const char *cmd)
+{
+    cmd += strspn(cmd, " \t");
+    if (strpbrk(cmd, SHELL_CHARS "#~") || !strchr(cmd, '/') || *cmd == '\0')
+        return NULL;
+    size_t len = strlen(cmd), n = 0;
+    char **argv = malloc((len / 2 + 2) * sizeof *argv + len + 1);
+    if (!argv)
+        return NULL;
+    char *words = (char *)(argv + len / 2 + 2);
+    memcpy(words, cmd, len + 1);
+    char *save = NULL;
+    for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+        argv[n++] = w;
+    argv[n] = NULL;
+    if (!strchr(argv[0], '/')) {
+        free(argv);
+        return NULL;
+    }
+    return argv;
+}
+
 /* The forked child: async-signal-safe calls only.  It waits until the
  * parent has recorded its pid (go closed): the Runtime API admits only the
  * processes of a known pid's tree. */
 static void run_child(int out, int err, int go[2], const char *task_root, const char *cmd,
-                      char **env)
+                      char **argv, char **env)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -377,7 +404,10 @@ static void run_child(int out, int err, int go[2], const char *task_root, const 
         (void)w;
         _exit(127);
     }
-    execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+    if (argv)
+        execve(argv[0], argv, env);
+    else
+        execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
     _exit(127);
 }
 
@@ -388,6 +418,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, go[2] = {-1, -1};
     strv env = {0};
     char *cmd = NULL;
+    char **argv = NULL;
     pthread_mutex_init(&inst->log_lock, NULL);
     inst->rapi = runtime_api_start(inst, &inst->port, err, errlen);
     if (!inst->rapi)
@@ -396,6 +427,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create pipes for the runtime: %s", strerror(errno));
         goto fail;
     }
+    argv = direct_argv(fn->s->runtime);
     if (build_env(inst, &env) < 0 || !(cmd = shell_command(fn->s->runtime))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -407,7 +439,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
         goto fail;
     }
     if (pid == 0)
-        run_child(out[1], errp[1], go, task_root, cmd, env.v);
+        run_child(out[1], errp[1], go, task_root, cmd, argv, env.v);
     setpgid(pid, pid);
     close(out[1]);
     close(errp[1]);
@@ -418,6 +450,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
     fcntl(inst->err_fd, F_SETFL, O_NONBLOCK);
     strv_free(&env);
     free(cmd);
+    free(argv);
 
     pthread_mutex_lock(&e->lock);
     inst->pid = pid;
@@ -453,6 +486,7 @@ fail:
     inst->out_fd = inst->err_fd = -1;
     strv_free(&env);
     free(cmd);
+    free(argv);
     return -1;
 }
 
