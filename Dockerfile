@@ -30,9 +30,12 @@ ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 # The packages and the minimal libcurl first: these layers stay cached while
 # the sources change.  scripts/deps adds the deb-src entry build-curl needs.
+# A prefix build-curl filled on a Debian 12 host may be lent with
+# `podman build -v PREFIX:/opt/curl-prebuilt:ro`: build-curl copies it when
+# its BUILDINFO (curl version, options, compiler, libc) matches, else builds.
 COPY scripts/deps scripts/build-curl scripts/
 RUN scripts/deps --build \
- && scripts/build-curl /opt/curl-minimal \
+ && CURL_REUSE=/opt/curl-prebuilt scripts/build-curl /opt/curl-minimal \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN autoreconf -fi \
