@@ -113,8 +113,8 @@ static long client_post(struct client *c, const char *data, size_t len)
 /* ---- the floor: a trivial libmicrohttpd responder ---- */
 
 static enum MHD_Result floor_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                     const char *method, const char *version,
-                                     const char *upload, size_t *upload_size, void **state)
+                                     const char *method, const char *version, const char *upload,
+                                     size_t *upload_size, void **state)
 {
     static int marker;
     if (*state == NULL) {
@@ -173,7 +173,7 @@ struct series {
     struct client c;
     const char *url, *body;
     size_t blen;
-    int echo;              /* the answer must equal the body */
+    int echo; /* the answer must equal the body */
     double *t, busy_ms;
     int n, done;
 };
@@ -203,7 +203,8 @@ static int series_run(struct series *s, int k)
         s->t[s->done++] = now_ms() - t0;
         if (code != 200 ||
             (s->echo && (s->c.body.len != s->blen || memcmp(s->c.body.buf, s->body, s->blen)))) {
-            fprintf(stderr, "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo: %.*s\n",
+            fprintf(stderr,
+                    "bench-invoke: %s answered HTTP %ld with %zu bytes, not the echo: %.*s\n",
                     s->url, code, s->c.body.len, (int)(s->c.body.len < 300 ? s->c.body.len : 300),
                     s->c.body.buf ? s->c.body.buf : "");
             return -1;
@@ -331,8 +332,8 @@ static pid_t start_emulator(const char *emulator, const char *bootstrap, const c
             execl(emulator, emulator, "--runtime-interface-emulator-address", listen, bootstrap,
                   "echo.handler", (char *)NULL);
         }
-        execl(emulator, emulator, "--listen", listen, "--task-root", task_root,
-              "--runtime", bootstrap, "--concurrency", conc, "echo.handler", (char *)NULL);
+        execl(emulator, emulator, "--listen", listen, "--task-root", task_root, "--runtime",
+              bootstrap, "--concurrency", conc, "echo.handler", (char *)NULL);
         perror("bench-invoke: exec emulator");
         _exit(127);
     }
@@ -341,11 +342,12 @@ static pid_t start_emulator(const char *emulator, const char *bootstrap, const c
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n REQUESTS]\n"
-               "                    [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]\n"
-               "                    [--rie]  (the emulator is AWS's aws-lambda-rie)\n"
-               "Starts lambda-emulator with echo.handler and prints latency and throughput\n"
-               "next to the floor (a plain keep-alive round trip to libmicrohttpd).\n");
+    fprintf(f,
+            "usage: bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n REQUESTS]\n"
+            "                    [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]\n"
+            "                    [--rie]  (the emulator is AWS's aws-lambda-rie)\n"
+            "Starts lambda-emulator with echo.handler and prints latency and throughput\n"
+            "next to the floor (a plain keep-alive round trip to libmicrohttpd).\n");
 }
 
 int main(int argc, char **argv)
@@ -353,12 +355,17 @@ int main(int argc, char **argv)
     const char *emulator = NULL, *bootstrap = NULL, *task_root = NULL, *sweep_list = NULL;
     FILE *lat = NULL;
     int n = 2000;
-    static const struct option opts[] = {
-        {"emulator", required_argument, 0, 'e'}, {"bootstrap", required_argument, 0, 'b'},
-        {"task-root", required_argument, 0, 't'}, {"requests", required_argument, 0, 'n'},
-        {"label", required_argument, 0, 'l'}, {"csv", required_argument, 0, 'c'},
-        {"latencies", required_argument, 0, 'L'}, {"sweep", required_argument, 0, 's'},
-        {"rie", no_argument, &rie, 1}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"emulator", required_argument, 0, 'e'},
+                                         {"bootstrap", required_argument, 0, 'b'},
+                                         {"task-root", required_argument, 0, 't'},
+                                         {"requests", required_argument, 0, 'n'},
+                                         {"label", required_argument, 0, 'l'},
+                                         {"csv", required_argument, 0, 'c'},
+                                         {"latencies", required_argument, 0, 'L'},
+                                         {"sweep", required_argument, 0, 's'},
+                                         {"rie", no_argument, &rie, 1},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "e:b:t:n:l:c:L:s:h", opts, NULL)) != -1) {
         switch (ch) {
@@ -389,9 +396,9 @@ int main(int argc, char **argv)
 
     /* The floor, in this process. */
     int fport = free_port();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-                                            (uint16_t)fport, NULL, NULL, floor_handler, NULL,
-                                            MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)fport, NULL,
+                         NULL, floor_handler, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "bench-invoke: cannot start the floor responder\n");
         return 1;
@@ -402,7 +409,8 @@ int main(int argc, char **argv)
     /* Cold start: emulator exec to first answered invoke. */
     int port = free_port();
     char url[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
+             port);
     double t0 = now_ms();
     pid_t pid = start_emulator(emulator, bootstrap, task_root, port, sweep_max(sweep_list));
     struct client c;
@@ -424,7 +432,8 @@ int main(int argc, char **argv)
     client_free(&c);
     int rc = 1;
     if (cold < 0) {
-        fprintf(stderr, "bench-invoke: no answer from the emulator within 10 s (see bench-emulator.log)\n");
+        fprintf(stderr,
+                "bench-invoke: no answer from the emulator within 10 s (see bench-emulator.log)\n");
         goto out;
     }
 
@@ -465,13 +474,16 @@ int main(int argc, char **argv)
 
     printf("%-44s %12s %10s\n", "measure", "value", "vs floor");
     printf("%-44s %9.3f ms %10s\n", "floor: keep-alive round trip p50", floor.p50, "1.00x");
-    printf("%-44s %9.3f ms %9.2fx\n", "floor: keep-alive round trip p99", floor.p99, floor.p99 / floor.p50);
+    printf("%-44s %9.3f ms %9.2fx\n", "floor: keep-alive round trip p99", floor.p99,
+           floor.p99 / floor.p50);
     printf("%-44s %9.0f /s\n", "floor: sequential throughput", floor.per_sec);
     printf("%-44s %9.3f ms %9.2fx\n", "invoke echo, sequential p50", seq.p50, seq.p50 / floor.p50);
     printf("%-44s %9.3f ms %9.2fx\n", "invoke echo, sequential p99", seq.p99, seq.p99 / floor.p50);
     printf("%-44s %9.0f /s\n", "invoke echo, sequential throughput", seq.per_sec);
-    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 2 throughput", c2, err2 ? "ERRORS" : "");
-    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 8 throughput", c8, err8 ? "ERRORS" : "");
+    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 2 throughput", c2,
+           err2 ? "ERRORS" : "");
+    printf("%-44s %9.0f /s %s\n", "invoke echo, concurrency 8 throughput", c8,
+           err8 ? "ERRORS" : "");
     printf("%-44s %9.1f ms\n", "emulator start to first invoke answered", cold);
     printf("%-44s %9.1f ms %s\n", "6 MB payload round trip", big_ms, big_ok ? "" : "MISMATCH");
     printf("target: sequential p50 under 3x the floor: %s (%.2fx)\n",

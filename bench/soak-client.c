@@ -105,8 +105,7 @@ static int judge(long id, long status, const struct body *b)
     case CRASH:
         return b->function_error && strstr(b->data, "\"Runtime.ExitError\"") &&
                strstr(b->data, "segmentation fault");
-    case SLEEP:
-        return b->function_error && strstr(b->data, "\"Sandbox.Timedout\"");
+    case SLEEP: return b->function_error && strstr(b->data, "\"Sandbox.Timedout\"");
     }
     return 0;
 }
@@ -197,11 +196,13 @@ static void usage(void)
 
 static void parse_args(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"url", required_argument, NULL, 'u'}, {"log", required_argument, NULL, 'l'},
-        {"pid", required_argument, NULL, 'p'}, {"crash-pct", required_argument, NULL, 'C'},
-        {"sleep-pct", required_argument, NULL, 'S'}, {"sleep", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"url", required_argument, NULL, 'u'},
+                                          {"log", required_argument, NULL, 'l'},
+                                          {"pid", required_argument, NULL, 'p'},
+                                          {"crash-pct", required_argument, NULL, 'C'},
+                                          {"sleep-pct", required_argument, NULL, 'S'},
+                                          {"sleep", required_argument, NULL, 's'},
+                                          {NULL, 0, NULL, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "n:c:", longs, NULL)) != -1) {
         switch (o) {
@@ -244,14 +245,12 @@ int main(int argc, char **argv)
     long dup = count_duplicates();
     printf("sent %ld / answered %ld / lost %ld / duplicated %ld / wrong %ld\n", opt.n,
            atomic_load(&answered), lost, dup, atomic_load(&wrong));
-    if (rss_10k > 0 && rss_end > 0)
-    {
+    if (rss_10k > 0 && rss_end > 0) {
         double change = 100.0 * (double)(rss_end - rss_10k) / (double)rss_10k;
         printf("emulator RSS: %ld kB after %d invocations, %ld kB after %ld (%+.1f%%: %s)\n",
                rss_10k, RSS_SAMPLE_AT, rss_end, opt.n, change,
                change < 10.0 && change > -10.0 ? "flat within 10%" : "NOT flat within 10%");
-    }
-    else if (rss_end > 0)
+    } else if (rss_end > 0)
         printf("emulator RSS: %ld kB after %ld invocations\n", rss_end, opt.n);
     curl_global_cleanup();
     free(got);

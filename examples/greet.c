@@ -28,8 +28,8 @@ int handler(lambda_invocation *inv)
     const char *name = name_of(lambda_event_json(inv));
     char message[256];
     snprintf(message, sizeof message, "Greetings, %s", name ? name : "stranger");
-    lambda_log(inv, LAMBDA_LOG_INFO, "greeting %s with %lld ms left",
-               name ? name : "a stranger", (long long)lambda_remaining_ms(inv));
+    lambda_log(inv, LAMBDA_LOG_INFO, "greeting %s with %lld ms left", name ? name : "a stranger",
+               (long long)lambda_remaining_ms(inv));
 
     json_object *headers = json_object_new_object();
     json_object_object_add(headers, "Content-Type", json_object_new_string("text/plain"));

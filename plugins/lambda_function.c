@@ -70,8 +70,8 @@ static int answer(lambda_invocation *inv, int status, const char *greeting, cons
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-    json_object *message = greeting
-        ? json_object_new_string_len("", 0) : json_object_new_string("Not found");
+    json_object *message =
+        greeting ? json_object_new_string_len("", 0) : json_object_new_string("Not found");
     if (greeting) {
         json_object_put(message);
         char *text = NULL;
@@ -82,8 +82,8 @@ static int answer(lambda_invocation *inv, int status, const char *greeting, cons
     }
     const char *quoted = json_object_to_json_string_ext(message, JSON_C_TO_STRING_NOSLASHESCAPE);
     char *body = NULL;
-    int n = asprintf(&body, "{\"timestamp\": \"%s\", \"status\": %d, \"message\": %s}",
-                     stamp, status, quoted);
+    int n = asprintf(&body, "{\"timestamp\": \"%s\", \"status\": %d, \"message\": %s}", stamp,
+                     status, quoted);
     json_object_put(message);
     if (n < 0)
         return lambda_fail(inv, "Runtime.OutOfMemory", "cannot format the body");

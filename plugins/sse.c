@@ -22,8 +22,10 @@
 int handler(lambda_invocation *inv);
 
 static const char page[] =
-    "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>SSE through the HTTP front</title>\n"
-    "<style>body{font:16px sans-serif;margin:2em}li{margin:.2em 0}pre{white-space:pre-wrap}</style></head>\n"
+    "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>SSE through the HTTP "
+    "front</title>\n"
+    "<style>body{font:16px sans-serif;margin:2em}li{margin:.2em "
+    "0}pre{white-space:pre-wrap}</style></head>\n"
     "<body><h1>Server-Sent Events from a Lambda function</h1><ol id=\"events\"></ol>\n"
     "<pre id=\"result\"></pre>\n<script>\n"
     "const q = location.search || '?count=5&interval_ms=300';\n"
@@ -74,7 +76,8 @@ static int events(lambda_invocation *inv, json_object *event)
     if (open_http(inv, "text/event-stream") != LAMBDA_OK)
         return LAMBDA_ERR;
     for (long n = 1; n <= count; n++) {
-        if (lambda_stream_printf(inv, "id: %ld\ndata: {\"n\":%ld,\"ms\":%lld}\n\n", n, n, now_ms()) != LAMBDA_OK)
+        if (lambda_stream_printf(inv, "id: %ld\ndata: {\"n\":%ld,\"ms\":%lld}\n\n", n, n,
+                                 now_ms()) != LAMBDA_OK)
             return LAMBDA_ERR; /* the client went away */
         struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
         nanosleep(&ts, NULL);

@@ -19,8 +19,8 @@
 
 int handler(lambda_invocation *inv);
 
-#define SCALE 8    /* pixels per module */
-#define MARGIN 4   /* quiet zone, in modules */
+#define SCALE 8  /* pixels per module */
+#define MARGIN 4 /* quiet zone, in modules */
 #define MAX_TEXT 1024
 
 typedef struct out {
@@ -113,7 +113,8 @@ int handler(lambda_invocation *inv)
 {
     const char *text = text_of(lambda_event_json(inv));
     if (strlen(text) > MAX_TEXT)
-        return lambda_fail(inv, "QR.TextTooLong", "text is %zu bytes; at most %d", strlen(text), MAX_TEXT);
+        return lambda_fail(inv, "QR.TextTooLong", "text is %zu bytes; at most %d", strlen(text),
+                           MAX_TEXT);
     QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (!qr)
         return lambda_fail(inv, "QR.EncodeFailed", "libqrencode could not encode the text");

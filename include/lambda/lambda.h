@@ -93,11 +93,11 @@ enum {
  *    (LAMBDA_PLUGIN_MIN_SIZE); removing, reordering or retyping a field is
  *    an incompatible change and bumps LAMBDA_ABI_VERSION. */
 typedef struct lambda_plugin {
-    uint32_t abi_version;   /* LAMBDA_ABI_VERSION at build time */
-    uint32_t size;          /* sizeof(lambda_plugin) at build time */
-    const char *name;       /* plugin name, for logs and errors */
-    const char *version;    /* plugin version, free form */
-    uint32_t flags;         /* LAMBDA_PLUGIN_* */
+    uint32_t abi_version; /* LAMBDA_ABI_VERSION at build time */
+    uint32_t size;        /* sizeof(lambda_plugin) at build time */
+    const char *name;     /* plugin name, for logs and errors */
+    const char *version;  /* plugin version, free form */
+    uint32_t flags;       /* LAMBDA_PLUGIN_* */
     /* Optional: called once per process before the first invocation.  Return
      * LAMBDA_OK, or call lambda_init_fail() and return LAMBDA_ERR. */
     int (*init)(lambda_init *ctx);
@@ -111,17 +111,21 @@ typedef struct lambda_plugin {
 /* The symbol name the loader looks up. */
 #define LAMBDA_PLUGIN_SYMBOL "lambda_plugin_descriptor"
 
-#define LAMBDA_PLUGIN(name_, version_, flags_, init_, shutdown_)           \
-    LAMBDA_EXPORT extern const lambda_plugin lambda_plugin_descriptor;      \
-    LAMBDA_EXPORT const lambda_plugin lambda_plugin_descriptor = {          \
-        LAMBDA_ABI_VERSION, (uint32_t)sizeof(lambda_plugin), (name_),       \
-        (version_), (flags_), (init_), (shutdown_)}
+#define LAMBDA_PLUGIN(name_, version_, flags_, init_, shutdown_)                                   \
+    LAMBDA_EXPORT extern const lambda_plugin lambda_plugin_descriptor;                             \
+    LAMBDA_EXPORT const lambda_plugin lambda_plugin_descriptor = {LAMBDA_ABI_VERSION,              \
+                                                                  (uint32_t)sizeof(lambda_plugin), \
+                                                                  (name_),                         \
+                                                                  (version_),                      \
+                                                                  (flags_),                        \
+                                                                  (init_),                         \
+                                                                  (shutdown_)}
 
 /* Report why init failed.  error_type is e.g. "Plugin.ConfigError"; the
  * message says what went wrong and what to do.  Returns LAMBDA_ERR so init can
  * `return lambda_init_fail(ctx, ...);`. */
-LAMBDA_EXPORT int lambda_init_fail(lambda_init *ctx, const char *error_type,
-                                   const char *fmt, ...) LAMBDA_PRINTF(3, 4);
+LAMBDA_EXPORT int lambda_init_fail(lambda_init *ctx, const char *error_type, const char *fmt, ...)
+    LAMBDA_PRINTF(3, 4);
 
 /* ------------------------------------------------------------------------
  * The invocation: what the handler can learn
@@ -159,8 +163,8 @@ LAMBDA_EXPORT const char *lambda_log_stream_name(const lambda_invocation *inv);
 
 /* Answer with bytes.  content_type may be NULL (application/json).  The bytes
  * are sent before the call returns; the handler keeps ownership of data. */
-LAMBDA_EXPORT int lambda_respond(lambda_invocation *inv, const void *data,
-                                 size_t len, const char *content_type);
+LAMBDA_EXPORT int lambda_respond(lambda_invocation *inv, const void *data, size_t len,
+                                 const char *content_type);
 
 /* Answer with a JSON value.  Consumes the caller's reference to obj (it is
  * put, even on failure), so `return lambda_respond_json(inv, obj);` is safe. */
@@ -171,8 +175,8 @@ LAMBDA_EXPORT int lambda_respond_json(lambda_invocation *inv, json_object *obj);
  * LAMBDA_OK when the error was delivered, so a handler can
  * `return lambda_fail(inv, ...)` and the invocation counts as answered.
  * After lambda_stream_open() it ends the stream with this error instead. */
-LAMBDA_EXPORT int lambda_fail(lambda_invocation *inv, const char *error_type,
-                              const char *fmt, ...) LAMBDA_PRINTF(3, 4);
+LAMBDA_EXPORT int lambda_fail(lambda_invocation *inv, const char *error_type, const char *fmt, ...)
+    LAMBDA_PRINTF(3, 4);
 
 /* Non-zero once the invocation has been answered. */
 LAMBDA_EXPORT int lambda_answered(const lambda_invocation *inv);
@@ -242,8 +246,8 @@ typedef enum lambda_log_level {
 
 /* One log line on stderr tagged with the request id (inv may be NULL outside
  * an invocation, e.g. in init).  Honours AWS_LAMBDA_LOG_LEVEL/FORMAT. */
-LAMBDA_EXPORT void lambda_log(const lambda_invocation *inv, lambda_log_level level,
-                              const char *fmt, ...) LAMBDA_PRINTF(3, 4);
+LAMBDA_EXPORT void lambda_log(const lambda_invocation *inv, lambda_log_level level, const char *fmt,
+                              ...) LAMBDA_PRINTF(3, 4);
 
 /* lambda_log() with extra fields: in JSON format (AWS_LAMBDA_LOG_FORMAT=JSON)
  * the members of the object `fields` join timestamp, level, requestId and
@@ -251,8 +255,7 @@ LAMBDA_EXPORT void lambda_log(const lambda_invocation *inv, lambda_log_level lev
  * format they follow the message as one JSON object.  Consumes the caller's
  * reference to fields (which may be NULL). */
 LAMBDA_EXPORT void lambda_log_fields(const lambda_invocation *inv, lambda_log_level level,
-                                     json_object *fields, const char *fmt, ...)
-    LAMBDA_PRINTF(4, 5);
+                                     json_object *fields, const char *fmt, ...) LAMBDA_PRINTF(4, 5);
 
 /* The runtime's version string, e.g. "0.1.0". */
 LAMBDA_EXPORT const char *lambda_runtime_version(void);

@@ -77,7 +77,7 @@ void boot_settings_defaults(settings *s)
     s->supervisor = 1;
     s->max_concurrency = 1;
     s->concurrency_model = MODEL_AUTO;
-    s->log_level = 2; /* INFO */
+    s->log_level = 2;  /* INFO */
     s->log_format = 0; /* Text */
 }
 
@@ -110,8 +110,8 @@ static void usage(FILE *to, const char *default_config)
             default_config);
 }
 
-int boot_settings_load(settings *s, int argc, char **argv, const char *default_config,
-                  char *err, size_t errlen)
+int boot_settings_load(settings *s, int argc, char **argv, const char *default_config, char *err,
+                       size_t errlen)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -125,17 +125,14 @@ int boot_settings_load(settings *s, int argc, char **argv, const char *default_c
     optind = 0; /* full reset, so tests can call this more than once */
     while ((c = getopt_long(argc, argv, "+:c:hV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'h':
-            usage(stdout, default_config);
-            return SETTINGS_EXIT;
+        case 'c': config = optarg; break;
+        case 'h': usage(stdout, default_config); return SETTINGS_EXIT;
         case 'V':
             printf("bootstrap (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
             return SETTINGS_EXIT;
         case ':':
-            snprintf(err, errlen, "option %s needs an argument (see bootstrap --help)", argv[optind - 1]);
+            snprintf(err, errlen, "option %s needs an argument (see bootstrap --help)",
+                     argv[optind - 1]);
             return SETTINGS_ERROR;
         default:
             snprintf(err, errlen, "unknown option %s (see bootstrap --help)", argv[optind - 1]);
@@ -143,8 +140,10 @@ int boot_settings_load(settings *s, int argc, char **argv, const char *default_c
         }
     }
     if (argc - optind > 1) {
-        snprintf(err, errlen, "too many arguments: expected at most one handler (module.function), got '%s' and '%s'",
-                 argv[optind], argv[optind + 1]);
+        snprintf(
+            err, errlen,
+            "too many arguments: expected at most one handler (module.function), got '%s' and '%s'",
+            argv[optind], argv[optind + 1]);
         return SETTINGS_ERROR;
     }
 

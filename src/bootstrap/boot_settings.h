@@ -21,10 +21,10 @@ typedef struct settings {
     long max_concurrency;   /* invocations in flight at once (AWS_LAMBDA_MAX_CONCURRENCY) */
     int concurrency_model;  /* index into settings_models: how to run them */
     /* [log] */
-    int log_level;          /* index into lr_log_level_names */
-    int log_format;         /* index into lr_log_format_names */
+    int log_level;  /* index into lr_log_level_names */
+    int log_format; /* index into lr_log_format_names */
     /* where the settings came from */
-    char *config_path;      /* the INI file read (NULL if none) */
+    char *config_path; /* the INI file read (NULL if none) */
 } settings;
 
 /* How max_concurrency > 1 invocations run: auto = threads of one worker
@@ -42,8 +42,8 @@ void boot_settings_defaults(settings *s);
  * --help or --version was printed (exit 0); SETTINGS_ERROR with err set.
  * default_config is the file read when neither --config nor
  * LAMBDA_RUNTIME_CONFIG names one (a missing default file is fine). */
-int boot_settings_load(settings *s, int argc, char **argv, const char *default_config,
-                  char *err, size_t errlen);
+int boot_settings_load(settings *s, int argc, char **argv, const char *default_config, char *err,
+                       size_t errlen);
 
 void boot_settings_free(settings *s);
 

@@ -35,8 +35,8 @@ static const struct {
     unsigned machine;
     const char *name, *platform;
 } machines[] = {
-    {EM_X86_64, "x86_64", "linux/amd64"},  {EM_AARCH64, "aarch64", "linux/arm64"},
-    {EM_386, "i386", "linux/386"},         {EM_ARM, "arm", "linux/arm/v7"},
+    {EM_X86_64, "x86_64", "linux/amd64"},   {EM_AARCH64, "aarch64", "linux/arm64"},
+    {EM_386, "i386", "linux/386"},          {EM_ARM, "arm", "linux/arm/v7"},
     {EM_RISCV, "riscv64", "linux/riscv64"}, {EM_PPC64, "ppc64le", "linux/ppc64le"},
     {EM_S390, "s390x", "linux/s390x"},
 };
@@ -68,7 +68,8 @@ static int read_header(const char *path, unsigned *machine, int *elfclass)
     if (n != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
         return -1;
     const unsigned char *m = h + EI_NIDENT + 2; /* after e_type */
-    *machine = h[EI_DATA] == ELFDATA2MSB ? (unsigned)(m[0] << 8 | m[1]) : (unsigned)(m[1] << 8 | m[0]);
+    *machine =
+        h[EI_DATA] == ELFDATA2MSB ? (unsigned)(m[0] << 8 | m[1]) : (unsigned)(m[1] << 8 | m[0]);
     *elfclass = h[EI_CLASS];
     return 0;
 }
@@ -88,8 +89,11 @@ int elf_arch_mismatch(const char *path, char *buf, size_t size)
              "%s is built for %s (ELF machine %u, %s) but this runtime is %s (ELF machine %u, "
              "%s): rebuild it for %s (the SDK stage for --platform %s, or a cross compiler)",
              base, name ? name : "another architecture", machine,
-             elfclass == ELFCLASS64 ? "64-bit" : elfclass == ELFCLASS32 ? "32-bit" : "unknown class",
-             machines[host].name, (unsigned)HOST_MACHINE, HOST_CLASS == ELFCLASS64 ? "64-bit" : "32-bit",
-             machines[host].name, machines[host].platform);
+             elfclass == ELFCLASS64   ? "64-bit"
+             : elfclass == ELFCLASS32 ? "32-bit"
+                                      : "unknown class",
+             machines[host].name, (unsigned)HOST_MACHINE,
+             HOST_CLASS == ELFCLASS64 ? "64-bit" : "32-bit", machines[host].name,
+             machines[host].platform);
     return 1;
 }

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-__attribute__((format(printf, 3, 4)))
-static int fail(load_error *e, const char *type, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(load_error *e, const char *type,
+                                                      const char *fmt, ...)
 {
     snprintf(e->type, sizeof e->type, "%s", type);
     va_list ap;
@@ -68,7 +68,8 @@ static int open_plugin(plugin *p, const char *task_root, const handler_name *nam
                     "Unable to import module '%s': %s: %s. The handler %s names the plugin "
                     "%s.so in LAMBDA_TASK_ROOT (%s); copy the plugin there or fix the handler "
                     "(the image's CMD, or _HANDLER).",
-                    name->module, p->path, strerror(errno), p->handler_text, name->module, task_root);
+                    name->module, p->path, strerror(errno), p->handler_text, name->module,
+                    task_root);
     if (!S_ISREG(st.st_mode))
         return fail(e, ERR_IMPORT, "Unable to import module '%s': %s is not a regular file.",
                     name->module, p->path);

@@ -19,36 +19,35 @@
 #define BAD_INVOCATION_LIMIT 6
 #define BAD_INVOCATION_PAUSE_MS 100L
 
-int loop_judge(runtime *rt, const char *request_id, const char *what,
-               const rapi_result *res)
+int loop_judge(runtime *rt, const char *request_id, const char *what, const rapi_result *res)
 {
     if (res->status >= 200 && res->status < 300)
         return LAMBDA_OK;
     if (res->status >= 400 && res->status < 500) {
-        lr_log(request_id, LAMBDA_LOG_ERROR,
-               "the Runtime API refused the %s with HTTP %ld%s%s%s; going on with the next invocation",
-               what, res->status, res->detail[0] ? " (" : "", res->detail,
-               res->detail[0] ? ")" : "");
+        lr_log(
+            request_id, LAMBDA_LOG_ERROR,
+            "the Runtime API refused the %s with HTTP %ld%s%s%s; going on with the next invocation",
+            what, res->status, res->detail[0] ? " (" : "", res->detail, res->detail[0] ? ")" : "");
         return LAMBDA_ERR;
     }
     if (!rt->fatal) {
         rt->fatal = 1;
         if (res->status)
             snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
-                     "the Runtime API answered the %s with HTTP %ld (%s)%s%s; exiting",
-                     what, res->status, res->status >= 500 ? "container error, non-recoverable" : "unexpected status",
+                     "the Runtime API answered the %s with HTTP %ld (%s)%s%s; exiting", what,
+                     res->status,
+                     res->status >= 500 ? "container error, non-recoverable" : "unexpected status",
                      res->detail[0] ? ": " : "", res->detail);
         else
             snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
-                     "posting the %s to the Runtime API (%s) failed: %s; exiting",
-                     what, rapi_base_url(rt->api), res->detail);
+                     "posting the %s to the Runtime API (%s) failed: %s; exiting", what,
+                     rapi_base_url(rt->api), res->detail);
     }
     return LAMBDA_ERR;
 }
 
-static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind,
-                       const void *data, size_t len, const char *content_type,
-                       const char *error_type)
+static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind, const void *data,
+                       size_t len, const char *content_type, const char *error_type)
 {
     char path[512], what[64];
     snprintf(path, sizeof path, "/runtime/invocation/%s/%s", inv->request_id, kind);
@@ -61,21 +60,22 @@ static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind,
     return loop_judge(rt, inv->request_id, what, &res);
 }
 
-static int host_respond(void *host, lambda_invocation *inv, const void *data,
-                        size_t len, const char *content_type)
+static int host_respond(void *host, lambda_invocation *inv, const void *data, size_t len,
+                        const char *content_type)
 {
     return post_answer(host, inv, "response", data, len, content_type, NULL);
 }
 
-static int host_fail(void *host, lambda_invocation *inv, const char *error_type,
-                     const char *body, size_t len)
+static int host_fail(void *host, lambda_invocation *inv, const char *error_type, const char *body,
+                     size_t len)
 {
     lr_log(inv->request_id, LAMBDA_LOG_ERROR, "invocation failed: %.*s",
            (int)(len > 2000 ? 2000 : len), body);
     return post_answer(host, inv, "error", body, len, "application/json", error_type);
 }
 
-static const lr_host_ops ops = {.respond = host_respond, .fail = host_fail,
+static const lr_host_ops ops = {.respond = host_respond,
+                                .fail = host_fail,
                                 .stream_open = stream_host_open,
                                 .stream_write = stream_host_write,
                                 .stream_close = stream_host_close};
@@ -93,10 +93,12 @@ void post_init_error(rapi *api, const char *type, const char *message)
     rapi_post(api, "/runtime/init/error", body, len, "application/json", type, NULL, &res);
     if (res.status < 200 || res.status >= 300) {
         if (res.status)
-            lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): HTTP %ld",
+            lr_log(NULL, LAMBDA_LOG_ERROR,
+                   "could not report the init error to the Runtime API (%s): HTTP %ld",
                    rapi_base_url(api), res.status);
         else
-            lr_log(NULL, LAMBDA_LOG_ERROR, "could not report the init error to the Runtime API (%s): %s",
+            lr_log(NULL, LAMBDA_LOG_ERROR,
+                   "could not report the init error to the Runtime API (%s): %s",
                    rapi_base_url(api), res.detail);
     }
     free(body);
@@ -126,13 +128,17 @@ static int usable(const lambda_invocation *inv, char *err, size_t errlen)
         return 0;
     size_t len = strlen(inv->request_id);
     if (len >= SLOT_ID_MAX) {
-        snprintf(err, errlen, "the Runtime API sent a request id of %zu bytes (at most %d are "
-                 "accepted): '%.40s...'", len, SLOT_ID_MAX - 1, inv->request_id);
+        snprintf(err, errlen,
+                 "the Runtime API sent a request id of %zu bytes (at most %d are "
+                 "accepted): '%.40s...'",
+                 len, SLOT_ID_MAX - 1, inv->request_id);
         return 0;
     }
     if (inv->invocation_id && strlen(inv->invocation_id) >= SLOT_ID_MAX) {
-        snprintf(err, errlen, "the Runtime API sent an invocation id of %zu bytes (at most %d "
-                 "are accepted)", strlen(inv->invocation_id), SLOT_ID_MAX - 1);
+        snprintf(err, errlen,
+                 "the Runtime API sent an invocation id of %zu bytes (at most %d "
+                 "are accepted)",
+                 strlen(inv->invocation_id), SLOT_ID_MAX - 1);
         return 0;
     }
     return 1;
@@ -148,13 +154,17 @@ static int skip_bad_invocation(runtime *rt, const char *why)
 {
     int n = ++rt->bad_in_row;
     if (n >= BAD_INVOCATION_LIMIT) {
-        lr_log(NULL, LAMBDA_LOG_FATAL, "%s; %d unusable invocations in a row: the Runtime API at "
-               "%s is not one bootstrap can serve; exiting", why, n, rapi_base_url(rt->api));
+        lr_log(NULL, LAMBDA_LOG_FATAL,
+               "%s; %d unusable invocations in a row: the Runtime API at "
+               "%s is not one bootstrap can serve; exiting",
+               why, n, rapi_base_url(rt->api));
         return -1;
     }
     long ms = BAD_INVOCATION_PAUSE_MS << (n - 1);
-    lr_log(NULL, LAMBDA_LOG_ERROR, "%s; it cannot be answered: skipping it (%d in a row; pausing "
-           "%ld ms; bootstrap exits after %d)", why, n, ms, BAD_INVOCATION_LIMIT);
+    lr_log(NULL, LAMBDA_LOG_ERROR,
+           "%s; it cannot be answered: skipping it (%d in a row; pausing "
+           "%ld ms; bootstrap exits after %d)",
+           why, n, ms, BAD_INVOCATION_LIMIT);
     shutdown_pause_ms(ms);
     return 0;
 }

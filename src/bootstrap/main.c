@@ -27,8 +27,9 @@ static int start(settings *s)
     }
     lr_log_configure((lambda_log_level)s->log_level, (lr_log_format)s->log_format);
     if (!s->runtime_api || !*s->runtime_api) {
-        lr_log(NULL, LAMBDA_LOG_FATAL, "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
-                                       "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
+        lr_log(NULL, LAMBDA_LOG_FATAL,
+               "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
+               "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
         return 2;
     }
     return s->supervisor ? supervise(s) : worker_run(s, NULL, s->concurrency_model);
@@ -39,7 +40,8 @@ int main(int argc, char **argv)
     settings s;
     char err[1024];
     boot_settings_defaults(&s);
-    int rc = boot_settings_load(&s, argc, argv, LR_SYSCONFDIR "/lambda-runtime.ini", err, sizeof err);
+    int rc =
+        boot_settings_load(&s, argc, argv, LR_SYSCONFDIR "/lambda-runtime.ini", err, sizeof err);
     int status;
     if (rc == SETTINGS_EXIT)
         status = 0;

@@ -16,8 +16,8 @@
 
 struct rapi {
     CURL *curl;
-    char *base;        /* http://API/2018-06-01 */
-    char *url;         /* scratch: base + path */
+    char *base; /* http://API/2018-06-01 */
+    char *url;  /* scratch: base + path */
     size_t url_cap;
     long retries;
     double retry_delay;
@@ -26,7 +26,7 @@ struct rapi {
     /* the transfer in progress */
     lambda_invocation *inv; /* GET /next: headers and body go here */
     char header_err[256];
-    char *snippet;          /* POST: the start of the answer's body */
+    char *snippet; /* POST: the start of the answer's body */
     size_t snippet_len, snippet_cap;
 };
 
@@ -55,8 +55,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 
 /* While waiting for /next, a shutdown request abandons the long poll (the
  * signal interrupts curl's poll, curl then calls this). */
-static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
-                       curl_off_t ultotal, curl_off_t ulnow)
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
 {
     rapi *r = ud;
     return r->inv && shutdown_requested(NULL);
@@ -79,8 +79,9 @@ rapi *rapi_new(const settings *s, char *err, size_t errlen)
 {
     const char *api = s->runtime_api;
     if (!api || !*api) {
-        snprintf(err, errlen, "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
-                              "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
+        snprintf(err, errlen,
+                 "AWS_LAMBDA_RUNTIME_API is not set: bootstrap must run inside "
+                 "AWS Lambda or under lambda-emulator (or set runtime_api in [runtime])");
         return NULL;
     }
     if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
@@ -107,9 +108,9 @@ rapi *rapi_new(const settings *s, char *err, size_t errlen)
     CURL *c = r->curl;
     curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");          /* never through a proxy */
+    curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never through a proxy */
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L);        /* /next is a long poll */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L); /* /next is a long poll */
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -145,12 +146,13 @@ double rapi_post_timeout(const rapi *r)
     return r->post_timeout;
 }
 
-void rapi_timeout_detail(double seconds, const char *what, const char *curl_err,
-                         char *buf, size_t n)
+void rapi_timeout_detail(double seconds, const char *what, const char *curl_err, char *buf,
+                         size_t n)
 {
-    snprintf(buf, n, "timed out after %g s %s (post_timeout in [runtime] or "
-             "LAMBDA_RUNTIME_POST_TIMEOUT)%s%s", seconds, what,
-             curl_err && *curl_err ? ": " : "", curl_err ? curl_err : "");
+    snprintf(buf, n,
+             "timed out after %g s %s (post_timeout in [runtime] or "
+             "LAMBDA_RUNTIME_POST_TIMEOUT)%s%s",
+             seconds, what, curl_err && *curl_err ? ": " : "", curl_err ? curl_err : "");
 }
 
 static const char *url_for(rapi *r, const char *path)
@@ -195,9 +197,10 @@ static CURLcode perform(rapi *r, int (*retry_ok)(rapi *, CURLcode), int *attempt
             return rc;
         if (r->inv && shutdown_requested(NULL))
             return CURLE_ABORTED_BY_CALLBACK;
-        lr_log(NULL, LAMBDA_LOG_WARN, "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms",
-               r->base, r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts,
-               r->retries, delay * 1000);
+        lr_log(NULL, LAMBDA_LOG_WARN,
+               "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms", r->base,
+               r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts, r->retries,
+               delay * 1000);
         shutdown_pause_ms((long)(delay * 1000));
         delay *= 2;
     }
@@ -230,10 +233,12 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
     if (rc == CURLE_ABORTED_BY_CALLBACK && shutdown_requested(NULL))
         return 1;
     if (rc != CURLE_OK) {
-        snprintf(err, errlen, "%s: GET %s failed after %d attempt%s: %s. The Runtime API went away; "
-                              "exiting (check AWS_LAMBDA_RUNTIME_API and that the service or "
-                              "lambda-emulator is running)",
-                 rc == CURLE_WRITE_ERROR ? "out of memory storing the event" : "Runtime API unreachable",
+        snprintf(err, errlen,
+                 "%s: GET %s failed after %d attempt%s: %s. The Runtime API went away; "
+                 "exiting (check AWS_LAMBDA_RUNTIME_API and that the service or "
+                 "lambda-emulator is running)",
+                 rc == CURLE_WRITE_ERROR ? "out of memory storing the event"
+                                         : "Runtime API unreachable",
                  url, attempts, attempts == 1 ? "" : "s",
                  r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
         return -1;
@@ -262,8 +267,8 @@ char *rapi_header_line(const char *name, const char *value)
     return line;
 }
 
-static struct curl_slist *add_header(struct curl_slist *list, const char *name,
-                                     const char *value, int *ok)
+static struct curl_slist *add_header(struct curl_slist *list, const char *name, const char *value,
+                                     int *ok)
 {
     if (!*ok || !value)
         return list;
@@ -277,9 +282,8 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *name,
     return l;
 }
 
-void rapi_post(rapi *r, const char *path, const void *body, size_t len,
-               const char *content_type, const char *error_type,
-               const char *invocation_id, rapi_result *res)
+void rapi_post(rapi *r, const char *path, const void *body, size_t len, const char *content_type,
+               const char *error_type, const char *invocation_id, rapi_result *res)
 {
     res->status = 0;
     res->detail[0] = '\0';
@@ -307,8 +311,8 @@ void rapi_post(rapi *r, const char *path, const void *body, size_t len,
     curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, NULL);
     curl_slist_free_all(hdrs);
     if (rc == CURLE_OPERATION_TIMEDOUT)
-        rapi_timeout_detail(r->post_timeout, "waiting for the answer", r->curl_err,
-                            res->detail, sizeof res->detail);
+        rapi_timeout_detail(r->post_timeout, "waiting for the answer", r->curl_err, res->detail,
+                            sizeof res->detail);
     else if (rc != CURLE_OK)
         snprintf(res->detail, sizeof res->detail, "%s",
                  r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));

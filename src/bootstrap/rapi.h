@@ -31,17 +31,16 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen);
 
 /* The result of a post. */
 typedef struct rapi_result {
-    long status;         /* HTTP status, 0 if no answer */
-    char detail[512];    /* curl's error, or the start of the answer's body */
+    long status;      /* HTTP status, 0 if no answer */
+    char detail[512]; /* curl's error, or the start of the answer's body */
 } rapi_result;
 
 /* POST body to PATH (below /2018-06-01, e.g. "/runtime/init/error").
  * error_type and invocation_id may be NULL (header not sent).  Retries only
  * while the connection cannot be made (nothing was sent).  No answer within
  * the post timeout: status 0, detail says what timed out. */
-void rapi_post(rapi *r, const char *path, const void *body, size_t len,
-               const char *content_type, const char *error_type,
-               const char *invocation_id, rapi_result *res);
+void rapi_post(rapi *r, const char *path, const void *body, size_t len, const char *content_type,
+               const char *error_type, const char *invocation_id, rapi_result *res);
 
 /* "Name: value" (malloc'd, NULL when out of memory) with control characters
  * in value replaced by spaces: header values come from plugins (error
@@ -55,7 +54,7 @@ const char *rapi_base_url(const rapi *r);
 double rapi_post_timeout(const rapi *r);
 
 /* "timed out after N s without ..." for a post that hit the timeout. */
-void rapi_timeout_detail(double seconds, const char *what, const char *curl_err,
-                         char *buf, size_t n);
+void rapi_timeout_detail(double seconds, const char *what, const char *curl_err, char *buf,
+                         size_t n);
 
 #endif

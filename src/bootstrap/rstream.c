@@ -21,11 +21,11 @@ struct rstream {
     /* the bytes of the write in progress (the handler's buffer, not copied) */
     const char *pending;
     size_t left;
-    int paused;     /* the read callback paused the upload: all bytes sent */
-    int closing;    /* the next empty read ends the body */
-    int done;       /* the transfer ended */
-    int attached;   /* curl is in multi */
-    int used;       /* curl has run a transfer: not to be used again */
+    int paused;   /* the read callback paused the upload: all bytes sent */
+    int closing;  /* the next empty read ends the body */
+    int done;     /* the transfer ended */
+    int attached; /* curl is in multi */
+    int used;     /* curl has run a transfer: not to be used again */
     CURLcode result;
     char *trailer_type, *trailer_body; /* "Name: value" lines, or NULL */
     unsigned long long bytes;
@@ -166,8 +166,8 @@ static int stalled(rstream *s, curl_off_t *seen, int64_t *since)
     }
     if ((double)(now - *since) / 1e9 < s->stall_timeout)
         return 0;
-    rapi_timeout_detail(s->stall_timeout, s->closing ? "waiting for the answer to the stream"
-                                                     : "sending the stream",
+    rapi_timeout_detail(s->stall_timeout,
+                        s->closing ? "waiting for the answer to the stream" : "sending the stream",
                         NULL, s->curl_err, sizeof s->curl_err);
     s->done = 1;
     s->result = CURLE_OPERATION_TIMEDOUT;
@@ -240,8 +240,8 @@ static void result(rstream *s, rapi_result *res)
     snprintf(res->detail, sizeof res->detail, "%s", s->snippet);
 }
 
-int rstream_open(rstream *s, const char *url, const char *content_type,
-                 const char *invocation_id, rapi_result *res)
+int rstream_open(rstream *s, const char *url, const char *content_type, const char *invocation_id,
+                 rapi_result *res)
 {
     detach(s);
     if (s->used) {

@@ -27,8 +27,8 @@ void rstream_free(rstream *s);
 /* Start the post to url (the request line and headers go out now).
  * invocation_id may be NULL (not echoed).  Returns 0; or -1 when the
  * transfer ended already, with res filled as rstream_close() fills it. */
-int rstream_open(rstream *s, const char *url, const char *content_type,
-                 const char *invocation_id, rapi_result *res);
+int rstream_open(rstream *s, const char *url, const char *content_type, const char *invocation_id,
+                 rapi_result *res);
 
 /* Send len > 0 bytes as one chunk; returns once libcurl has written them
  * to the connection.  -1 when the transfer has ended (the Runtime API

@@ -45,7 +45,8 @@ void shutdown_forward(int i, pid_t pid)
 
 static void on_alarm(int signo)
 {
-    static const char msg[] = "bootstrap: the plugin's shutdown hook did not return in time; exiting\n";
+    static const char msg[] =
+        "bootstrap: the plugin's shutdown hook did not return in time; exiting\n";
     ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)n;
     _exit(1);

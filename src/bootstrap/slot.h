@@ -14,10 +14,10 @@
 #define SLOT_ID_MAX 160
 
 typedef enum slot_state {
-    SLOT_INIT,     /* loading the plugin and running its init hook */
-    SLOT_IDLE,     /* waiting for /next */
-    SLOT_BUSY,     /* running the handler for request_id, not answered yet */
-    SLOT_ANSWERED  /* the answer for request_id was posted */
+    SLOT_INIT,    /* loading the plugin and running its init hook */
+    SLOT_IDLE,    /* waiting for /next */
+    SLOT_BUSY,    /* running the handler for request_id, not answered yet */
+    SLOT_ANSWERED /* the answer for request_id was posted */
 } slot_state;
 
 typedef enum slot_exit {
@@ -27,9 +27,9 @@ typedef enum slot_exit {
 } slot_exit;
 
 typedef struct worker_slot {
-    int state;        /* slot_state, written with __atomic_store_n */
-    int exit_reason;  /* slot_exit (of the worker: read in its first slot) */
-    int culprit;      /* set by the crash handler of the thread running request_id */
+    int state;       /* slot_state, written with __atomic_store_n */
+    int exit_reason; /* slot_exit (of the worker: read in its first slot) */
+    int culprit;     /* set by the crash handler of the thread running request_id */
     char request_id[SLOT_ID_MAX];
     char invocation_id[SLOT_ID_MAX]; /* "" when the Runtime API gave none */
 } worker_slot;

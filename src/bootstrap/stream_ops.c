@@ -35,12 +35,13 @@ int stream_host_write(void *host, lambda_invocation *inv, const void *data, size
         return LAMBDA_OK;
     lr_log(inv->request_id, LAMBDA_LOG_ERROR,
            "the Runtime API stopped taking the streamed response after %llu bytes; later "
-           "writes are refused (the handler should return)", rstream_bytes(rt->stream));
+           "writes are refused (the handler should return)",
+           rstream_bytes(rt->stream));
     return LAMBDA_ERR;
 }
 
-int stream_host_close(void *host, lambda_invocation *inv, const char *error_type,
-                      const char *body, size_t len)
+int stream_host_close(void *host, lambda_invocation *inv, const char *error_type, const char *body,
+                      size_t len)
 {
     runtime *rt = host;
     if (error_type)

@@ -12,7 +12,7 @@
 /* host is the runtime (loop.h). */
 int stream_host_open(void *host, lambda_invocation *inv, const char *content_type);
 int stream_host_write(void *host, lambda_invocation *inv, const void *data, size_t len);
-int stream_host_close(void *host, lambda_invocation *inv, const char *error_type,
-                      const char *body, size_t len);
+int stream_host_close(void *host, lambda_invocation *inv, const char *error_type, const char *body,
+                      size_t len);
 
 #endif

@@ -72,8 +72,9 @@ static void answer_for_dead_worker(rapi *api, const worker_slot *slot, const cha
              slot->request_id, how, abbrev ? "SIG" : "", abbrev ? abbrev : "", abbrev ? " in " : "",
              handler ? handler : "?",
              shared == 2 ? "another invocation running in the same worker process crashed it; "
-             : shared ? "the worker process was running other invocations at the same time and "
-                        "one of them may have caused it; " : "");
+             : shared    ? "the worker process was running other invocations at the same time and "
+                           "one of them may have caused it; "
+                         : "");
     lr_log(slot->request_id, LAMBDA_LOG_ERROR, "%s", msg);
     size_t len;
     char *body = error_json("Runtime.ExitError", msg, (const char *const *)frames, &len);
@@ -187,8 +188,8 @@ static worker *wait_any(worker *w, int n, int *forwarded, int *wstatus)
 }
 
 /* A worker died without choosing to: answer what it had in flight. */
-static void answer_all(rapi *api, const worker *w, int nslots, const char *handler,
-                       const char *how, int signo, char **frames)
+static void answer_all(rapi *api, const worker *w, int nslots, const char *handler, const char *how,
+                       int signo, char **frames)
 {
     int busy = 0, culprits = 0;
     for (int i = 0; i < nslots; i++)
@@ -197,7 +198,8 @@ static void answer_all(rapi *api, const worker *w, int nslots, const char *handl
             culprits += w->slots[i].culprit != 0;
         }
     if (busy == 0) {
-        lr_log(NULL, LAMBDA_LOG_WARN, "worker died between invocations (%s); starting a new one", how);
+        lr_log(NULL, LAMBDA_LOG_WARN, "worker died between invocations (%s); starting a new one",
+               how);
         return;
     }
     for (int i = 0; i < nslots; i++) {
@@ -209,7 +211,9 @@ static void answer_all(rapi *api, const worker *w, int nslots, const char *handl
          * when that one is known */
         answer_for_dead_worker(api, sl, handler, how, signo,
                                guilty || culprits == 0 ? frames : NULL,
-                               guilty ? 0 : culprits ? 2 : 1);
+                               guilty     ? 0
+                               : culprits ? 2
+                                          : 1);
     }
 }
 
@@ -220,12 +224,12 @@ typedef struct sup {
     size_t map_len;
     worker_slot *slots; /* shared with the workers: nworkers * nslots */
     worker *w;
-    rapi *api;          /* the supervisor's own client, made when first needed */
-    int forwarded;      /* the workers were told to stop */
-    int live;           /* workers running */
-    int init_crashes;   /* consecutive deaths during init */
-    long pause;         /* before the next worker after an init death */
-    int status;         /* bootstrap's exit status; -1: not decided yet */
+    rapi *api;        /* the supervisor's own client, made when first needed */
+    int forwarded;    /* the workers were told to stop */
+    int live;         /* workers running */
+    int init_crashes; /* consecutive deaths during init */
+    long pause;       /* before the next worker after an init death */
+    int status;       /* bootstrap's exit status; -1: not decided yet */
 } sup;
 
 /* Stop the environment: every worker gets SIGTERM; status (unless -1)
@@ -258,8 +262,8 @@ static int sup_setup(sup *u, const settings *s)
     u->pause = INIT_CRASH_PAUSE_MS;
     u->model = choose_model(s);
     int conc = s->max_concurrency > 1 ? (int)s->max_concurrency : 1;
-    int nthreads = worker_threads(s, u->model,
-                                  u->model == MODEL_THREADS ? LAMBDA_PLUGIN_THREAD_SAFE : 0);
+    int nthreads =
+        worker_threads(s, u->model, u->model == MODEL_THREADS ? LAMBDA_PLUGIN_THREAD_SAFE : 0);
     u->nworkers = conc / nthreads;
     u->nslots = nthreads;
     u->map_len = (size_t)u->nworkers * (size_t)u->nslots * sizeof(worker_slot);
@@ -275,14 +279,15 @@ static int sup_setup(sup *u, const settings *s)
     if (!ok) {
         lr_log(NULL, LAMBDA_LOG_FATAL,
                "cannot set up the worker processes (%s); set supervisor = false in [runtime] to "
-               "run without them", strerror(errno));
+               "run without them",
+               strerror(errno));
         return -1;
     }
     if (u->nworkers > 1)
         lr_log(NULL, LAMBDA_LOG_INFO, "running %d invocations at once in %d worker processes (%s)",
-               conc, u->nworkers, s->concurrency_model == MODEL_PROCESSES
-                                      ? "concurrency_model = processes"
-                                      : "the plugin is not declared thread-safe");
+               conc, u->nworkers,
+               s->concurrency_model == MODEL_PROCESSES ? "concurrency_model = processes"
+                                                       : "the plugin is not declared thread-safe");
     return 0;
 }
 
@@ -330,7 +335,8 @@ static int sup_report_death(sup *u, worker *dead, int wstatus)
     exit_status_text(wstatus, how, sizeof how, &signo);
     char *bt_text, **frames = read_backtrace(dead->bt_fd, &bt_text);
     if (!u->api && !(u->api = rapi_new(u->s, err, sizeof err))) {
-        lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how, err);
+        lr_log(NULL, LAMBDA_LOG_FATAL, "worker died (%s) and the error cannot be reported: %s", how,
+               err);
         sup_stop(u, 1);
     } else if (slot_get(&dead->slots[0]) == SLOT_INIT) {
         respawn = sup_init_crash(u, how);

@@ -18,7 +18,8 @@ void trace_env_set(const char *trace_id, const char *request_id)
         told = 1;
         lr_log(request_id, LAMBDA_LOG_WARN,
                "trace id of %zu bytes is longer than %d: " TRACE_ENV " is left unset for such "
-               "invocations (lambda_trace_id() has it whole)", len, TRACE_ENV_MAX);
+               "invocations (lambda_trace_id() has it whole)",
+               len, TRACE_ENV_MAX);
     }
     if (!trace_id || len > TRACE_ENV_MAX) {
         unsetenv(TRACE_ENV); /* drops the pointer; frees nothing, allocates nothing */

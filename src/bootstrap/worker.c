@@ -43,8 +43,7 @@ static int run_loops(const settings *s, rapi *api, plugin *p, worker_slot *slots
         runtime *rt = &rts[made];
         /* libcurl's global init is not thread-safe: every client is made
          * here, before the threads start */
-        rt->api = made == 0 ? api
-                            : rapi_new(s, err, sizeof err);
+        rt->api = made == 0 ? api : rapi_new(s, err, sizeof err);
         if (!rt->api) {
             lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);
             status = 1;
@@ -100,11 +99,12 @@ int worker_run(const settings *s, worker_slot *slots, int model)
     if (s->max_concurrency > 1)
         unsetenv("_X_AMZN_TRACE_ID"); /* never set under concurrency: none is stale */
     if (n == 1 && s->max_concurrency > 1 && !slots)
-        lr_log(NULL, LAMBDA_LOG_WARN,
-               "AWS_LAMBDA_MAX_CONCURRENCY=%ld, but plugin %s is not declared thread-safe and "
-               "worker processes need the supervisor: running one invocation at a time "
-               "(set supervisor = true, or concurrency_model = threads if the plugin is thread-safe)",
-               s->max_concurrency, p.desc->name ? p.desc->name : "?");
+        lr_log(
+            NULL, LAMBDA_LOG_WARN,
+            "AWS_LAMBDA_MAX_CONCURRENCY=%ld, but plugin %s is not declared thread-safe and "
+            "worker processes need the supervisor: running one invocation at a time "
+            "(set supervisor = true, or concurrency_model = threads if the plugin is thread-safe)",
+            s->max_concurrency, p.desc->name ? p.desc->name : "?");
     int status = run_loops(s, api, &p, slots, n);
     if (status == 0)
         shutdown_bound(SHUTDOWN_HOOK_MS);

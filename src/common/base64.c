@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static const char alphabet[64] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *lr_base64_encode(const void *data, size_t len, size_t *outlen)
 {

@@ -23,12 +23,12 @@ struct load_state {
     char cur_name[128];
     const cfg_section *cur;
     void *cur_target;
-    int in_section;          /* a [section] header has been read */
+    int in_section; /* a [section] header has been read */
     FILE *file;
-    char *line_buf;          /* the physical line being parsed */
+    char *line_buf; /* the physical line being parsed */
     size_t line_cap;
     int line;
-    int failed;              /* 0, or the line of the first error */
+    int failed; /* 0, or the line of the first error */
     /* the key = value line too long for inih's buffer (see read_line) */
     int long_line;
     const char *long_key, *long_value;
@@ -85,8 +85,8 @@ static void join_choices(const char *const *choices, char *buf, size_t n)
         used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", choices[i]);
 }
 
-int cfg_set(const cfg_key *keys, void *target, const char *key,
-            const char *value, char *err, size_t errlen)
+int cfg_set(const cfg_key *keys, void *target, const char *key, const char *value, char *err,
+            size_t errlen)
 {
     const cfg_key *k;
     for (k = keys; k->name; k++)
@@ -145,8 +145,10 @@ int cfg_set(const cfg_key *keys, void *target, const char *key,
             return 0;
         }
         if (k->min || k->max)
-            snprintf(err, errlen, "bad value '%s' for %s: expected seconds from %ld to %ld (e.g. 3, 2.5 or 500ms)",
-                     value, key, k->min, k->max);
+            snprintf(
+                err, errlen,
+                "bad value '%s' for %s: expected seconds from %ld to %ld (e.g. 3, 2.5 or 500ms)",
+                value, key, k->min, k->max);
         else
             snprintf(err, errlen, "bad value '%s' for %s: expected seconds (e.g. 3, 2.5 or 500ms)",
                      value, key);
@@ -157,8 +159,8 @@ int cfg_set(const cfg_key *keys, void *target, const char *key,
     return -1;
 }
 
-int cfg_set_from(const cfg_key *keys, void *target, const char *key,
-                 const char *value, const char *source, char *err, size_t errlen)
+int cfg_set_from(const cfg_key *keys, void *target, const char *key, const char *value,
+                 const char *source, char *err, size_t errlen)
 {
     if (!value || !*value)
         return 0;
@@ -181,8 +183,8 @@ void cfg_free(const cfg_key *keys, void *target)
         }
 }
 
-__attribute__((format(printf, 3, 4)))
-static void fail(struct load_state *st, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fail(struct load_state *st, int line,
+                                                       const char *fmt, ...)
 {
     if (st->failed)
         return; /* the first error is the one reported */
@@ -395,8 +397,7 @@ static void unknown_key(struct load_state *st, const char *key, char *msg, size_
     snprintf(msg, n, "unknown key '%s' in [%s]; known keys: %s", key, st->cur_name, list);
 }
 
-static int on_value(void *user, const char *section, const char *key,
-                    const char *value)
+static int on_value(void *user, const char *section, const char *key, const char *value)
 {
     struct load_state *st = user;
     int line = st->line;
@@ -408,7 +409,10 @@ static int on_value(void *user, const char *section, const char *key,
         value = st->long_value;
     }
     if (!st->in_section) {
-        fail(st, line, "key '%s' is outside any section; put it under [runtime], [log], [emulator] or [function NAME]", key);
+        fail(st, line,
+             "key '%s' is outside any section; put it under [runtime], [log], [emulator] or "
+             "[function NAME]",
+             key);
         return 0;
     }
     if (!key || !st->cur->keys) /* header only, or another program's section */
@@ -441,23 +445,25 @@ static FILE *open_config(const char *path, int missing_ok, int *missing, char *e
     }
     struct stat sb;
     if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory, not a configuration file; "
-                 "name an INI file (e.g. %s/lambda-runtime.ini)", path, path);
+        snprintf(err, errlen,
+                 "%s: is a directory, not a configuration file; "
+                 "name an INI file (e.g. %s/lambda-runtime.ini)",
+                 path, path);
         fclose(f);
         return NULL;
     }
     return f;
 }
 
-int cfg_load(const char *path, const cfg_section *sections, void *ud,
-             int missing_ok, char *err, size_t errlen)
+int cfg_load(const char *path, const cfg_section *sections, void *ud, int missing_ok, char *err,
+             size_t errlen)
 {
     int missing;
     FILE *f = open_config(path, missing_ok, &missing, err, errlen);
     if (!f)
         return missing ? 0 : -1;
-    struct load_state st = {.path = path, .sections = sections, .ud = ud,
-                            .err = err, .errlen = errlen, .file = f};
+    struct load_state st = {
+        .path = path, .sections = sections, .ud = ud, .err = err, .errlen = errlen, .file = f};
     int rc = ini_parse_stream(read_line, &st, on_value, &st);
     int read_error = ferror(f) ? errno : 0;
     fclose(f);

@@ -30,8 +30,7 @@ static size_t put_header(unsigned char *p, const char *name, const char *value)
     return 4 + nl + vl;
 }
 
-int lr_eventstream_event(lr_buf *out, const char *event_type,
-                         const char *content_type,
+int lr_eventstream_event(lr_buf *out, const char *event_type, const char *content_type,
                          const void *payload, size_t len)
 {
     unsigned char head[12 + 512];
@@ -61,8 +60,7 @@ int lr_eventstream_event(lr_buf *out, const char *event_type,
 }
 
 long lr_eventstream_decode(const void *data, size_t len, const char **event_type,
-                           size_t *event_type_len, const void **payload,
-                           size_t *payload_len)
+                           size_t *event_type_len, const void **payload, size_t *payload_len)
 {
     const unsigned char *p = data;
     if (len < 16)

@@ -16,8 +16,7 @@
 /* Append one message with headers :event-type = event_type,
  * :content-type = content_type and :message-type = event.
  * Returns 0, or -1 when out of memory. */
-int lr_eventstream_event(lr_buf *out, const char *event_type,
-                         const char *content_type,
+int lr_eventstream_event(lr_buf *out, const char *event_type, const char *content_type,
                          const void *payload, size_t len);
 
 /* Decode the message at the start of data (for tests): returns its total
@@ -25,7 +24,6 @@ int lr_eventstream_event(lr_buf *out, const char *event_type,
  * or 0 if data holds no complete message, or -1 if the framing or a CRC is
  * wrong. */
 long lr_eventstream_decode(const void *data, size_t len, const char **event_type,
-                           size_t *event_type_len, const void **payload,
-                           size_t *payload_len);
+                           size_t *event_type_len, const void **payload, size_t *payload_len);
 
 #endif

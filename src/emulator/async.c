@@ -26,7 +26,8 @@ static void say(const invocation *inv, const char *fmt, ...) __attribute__((form
 static void say(const invocation *inv, const char *fmt, ...)
 {
     char line[512];
-    int n = snprintf(line, sizeof line, "lambda-emulator: function %s: Event %s ", inv->fn->name, inv->id);
+    int n = snprintf(line, sizeof line, "lambda-emulator: function %s: Event %s ", inv->fn->name,
+                     inv->id);
     va_list ap;
     va_start(ap, fmt);
     if (n < (int)sizeof line)
@@ -100,8 +101,10 @@ void async_ended(invocation *inv)
     if (inv->kind != INV_EVENT || !inv->err_type || fn->emu->shutdown)
         return;
     if (inv->attempt >= fn->s->max_retry_attempts) {
-        say(inv, "failed after %d attempts: dropped (on AWS: to its on-failure destination "
-            "or dead-letter queue, if any)", inv->attempt + 1);
+        say(inv,
+            "failed after %d attempts: dropped (on AWS: to its on-failure destination "
+            "or dead-letter queue, if any)",
+            inv->attempt + 1);
         return;
     }
     invocation *r = inv_new(fn, INV_EVENT); /* its reference is the pool's */

@@ -25,36 +25,41 @@ extern const cfg_key front_route_keys[]; /* front_settings.c */
 #define LR_SYSCONFDIR "/etc"
 #endif
 
-const char *const settings_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", NULL};
+const char *const settings_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN",
+                                           "ERROR", "FATAL", NULL};
 static const char *const init_modes[] = {"on-demand", "eager", NULL};
 static const char *const log_formats[] = {"Text", "JSON", NULL};
 static const char *const invoke_modes[] = {"BUFFERED", "RESPONSE_STREAM", NULL};
 
 /* The function keys, once for [function NAME] (offsets in fn_settings) and
  * once for [emulator] (offsets of its defaults member). */
-#define FN_KEYS(BASE, F)                                                              \
-    {"handler", CFG_STRING, BASE + offsetof(fn_settings, handler), 0, 0, NULL},      \
-    {"runtime", CFG_STRING, BASE + offsetof(fn_settings, runtime), 0, 0, NULL},      \
-    {"qualifiers", CFG_STRING, BASE + offsetof(fn_settings, qualifiers), 0, 0, NULL}, \
-    {"timeout", CFG_SECONDS, BASE + offsetof(fn_settings, timeout), 0, 900, NULL},   \
-    {"init_timeout", CFG_SECONDS, BASE + offsetof(fn_settings, init_timeout), 0, 900, NULL}, \
-    {"memory_size", CFG_INT, BASE + offsetof(fn_settings, memory_size), 128, 10240, NULL}, \
-    {"concurrency", CFG_INT, BASE + offsetof(fn_settings, concurrency), 1, 1024, NULL}, \
-    {"max_concurrency", CFG_INT, BASE + offsetof(fn_settings, max_concurrency), 0, 1024, NULL}, \
-    {"queue", CFG_INT, BASE + offsetof(fn_settings, queue), 0, 1000000, NULL},       \
-    {"event_queue", CFG_INT, BASE + offsetof(fn_settings, event_queue), 0, 10000000, NULL}, \
-    {"max_retry_attempts", CFG_INT, BASE + offsetof(fn_settings, max_retry_attempts), 0, 2, NULL}, \
-    {"retry_delay", CFG_SECONDS, BASE + offsetof(fn_settings, retry_delay), 0, 3600, NULL}, \
-    {"max_event_age", CFG_SECONDS, BASE + offsetof(fn_settings, max_event_age), 1, 21600, NULL}, \
-    {"init", CFG_ENUM, BASE + offsetof(fn_settings, init), 0, 0, init_modes},        \
-    {"log_format", CFG_ENUM, BASE + offsetof(fn_settings, log_format), 0, 0, log_formats}, \
-    {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}, \
-    {"invoke_mode", CFG_ENUM, BASE + offsetof(fn_settings, invoke_mode), 0, 0, invoke_modes}
+#define FN_KEYS(BASE, F)                                                                             \
+    {"handler", CFG_STRING, BASE + offsetof(fn_settings, handler), 0, 0, NULL},                      \
+        {"runtime", CFG_STRING, BASE + offsetof(fn_settings, runtime), 0, 0, NULL},                  \
+        {"qualifiers", CFG_STRING, BASE + offsetof(fn_settings, qualifiers), 0, 0, NULL},            \
+        {"timeout", CFG_SECONDS, BASE + offsetof(fn_settings, timeout), 0, 900, NULL},               \
+        {"init_timeout", CFG_SECONDS, BASE + offsetof(fn_settings, init_timeout), 0, 900, NULL},     \
+        {"memory_size", CFG_INT, BASE + offsetof(fn_settings, memory_size), 128, 10240, NULL},       \
+        {"concurrency", CFG_INT, BASE + offsetof(fn_settings, concurrency), 1, 1024, NULL},          \
+        {"max_concurrency", CFG_INT, BASE + offsetof(fn_settings, max_concurrency), 0, 1024, NULL},  \
+        {"queue", CFG_INT, BASE + offsetof(fn_settings, queue), 0, 1000000, NULL},                   \
+        {"event_queue", CFG_INT, BASE + offsetof(fn_settings, event_queue), 0, 10000000, NULL},      \
+        {"max_retry_attempts",                                                                       \
+         CFG_INT,                                                                                    \
+         BASE + offsetof(fn_settings, max_retry_attempts),                                           \
+         0,                                                                                          \
+         2,                                                                                          \
+         NULL},                                                                                      \
+        {"retry_delay", CFG_SECONDS, BASE + offsetof(fn_settings, retry_delay), 0, 3600, NULL},      \
+        {"max_event_age", CFG_SECONDS, BASE + offsetof(fn_settings, max_event_age), 1, 21600, NULL}, \
+        {"init", CFG_ENUM, BASE + offsetof(fn_settings, init), 0, 0, init_modes},                    \
+        {"log_format", CFG_ENUM, BASE + offsetof(fn_settings, log_format), 0, 0, log_formats},       \
+        {"log_level", CFG_ENUM, BASE + offsetof(fn_settings, log_level), 0, 0, settings_log_levels}, \
+    {                                                                                                \
+        "invoke_mode", CFG_ENUM, BASE + offsetof(fn_settings, invoke_mode), 0, 0, invoke_modes       \
+    }
 
-static const cfg_key function_keys[] = {
-    FN_KEYS(0, x),
-    CFG_KEY_END
-};
+static const cfg_key function_keys[] = {FN_KEYS(0, x), CFG_KEY_END};
 
 #define DEF offsetof(emu_settings, defaults)
 static const cfg_key emulator_keys[] = {
@@ -64,13 +69,12 @@ static const cfg_key emulator_keys[] = {
     {"account_id", CFG_STRING, offsetof(emu_settings, account_id), 0, 0, NULL},
     {"idle_timeout", CFG_SECONDS, offsetof(emu_settings, idle_timeout), 0, 3600, NULL},
     {"max_connections", CFG_INT, offsetof(emu_settings, max_connections), 16, 1000000, NULL},
-    {"max_connections_per_address", CFG_INT, offsetof(emu_settings, max_connections_per_address),
-     0, 1000000, NULL},
+    {"max_connections_per_address", CFG_INT, offsetof(emu_settings, max_connections_per_address), 0,
+     1000000, NULL},
     {"http_listen", CFG_STRING, offsetof(emu_settings, http_listen), 0, 0, NULL},
     {"template", CFG_STRING, offsetof(emu_settings, template_path), 0, 0, NULL},
     FN_KEYS(DEF, x),
-    CFG_KEY_END
-};
+    CFG_KEY_END};
 
 static void fn_unset(fn_settings *s)
 {
@@ -123,25 +127,28 @@ static int valid_env_name(const char *s)
     if (!*s || (*s >= '0' && *s <= '9'))
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_'))
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
             return 0;
     return 1;
 }
 
-static int other_env(env_var **list, const char *key, const char *value,
-                     char *err, size_t errlen)
+static int other_env(env_var **list, const char *key, const char *value, char *err, size_t errlen)
 {
     if (strncmp(key, "env.", 4) != 0) {
-        snprintf(err, errlen, "unknown key '%s'; known keys: listen, task_root, region, account_id, "
-                 "idle_timeout, max_connections, max_connections_per_address, http_listen, template "
-                 "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
-                 "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
-                 "max_event_age, init, log_format, log_level, invoke_mode, qualifiers, env.NAME", key);
+        snprintf(
+            err, errlen,
+            "unknown key '%s'; known keys: listen, task_root, region, account_id, "
+            "idle_timeout, max_connections, max_connections_per_address, http_listen, template "
+            "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
+            "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
+            "max_event_age, init, log_format, log_level, invoke_mode, qualifiers, env.NAME",
+            key);
         return -1;
     }
     if (!valid_env_name(key + 4)) {
-        snprintf(err, errlen, "bad environment variable name in '%s': use letters, digits and _", key);
+        snprintf(err, errlen, "bad environment variable name in '%s': use letters, digits and _",
+                 key);
         return -1;
     }
     if (env_set(list, key + 4, value) < 0) {
@@ -151,14 +158,14 @@ static int other_env(env_var **list, const char *key, const char *value,
     return 0;
 }
 
-static int other_function(void *target, const char *key, const char *value,
-                          char *err, size_t errlen)
+static int other_function(void *target, const char *key, const char *value, char *err,
+                          size_t errlen)
 {
     return other_env(&((fn_settings *)target)->env, key, value, err, errlen);
 }
 
-static int other_emulator(void *target, const char *key, const char *value,
-                          char *err, size_t errlen)
+static int other_emulator(void *target, const char *key, const char *value, char *err,
+                          size_t errlen)
 {
     return other_env(&((emu_settings *)target)->defaults.env, key, value, err, errlen);
 }
@@ -169,8 +176,8 @@ static int valid_function_name(const char *s)
     if (n == 0 || n > 64)
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
             return 0;
     return 1;
 }
@@ -208,8 +215,7 @@ static const cfg_section sections[] = {
     {"emulator", 0, emulator_keys, target_emulator, other_emulator},
     {"function", 1, function_keys, target_function, other_function},
     {"route", 1, front_route_keys, front_route_target, NULL},
-    {NULL, 0, NULL, NULL, NULL}
-};
+    {NULL, 0, NULL, NULL, NULL}};
 
 static int set_defaults(emu_settings *st)
 {
@@ -230,7 +236,7 @@ static int set_defaults(emu_settings *st)
     d->max_concurrency = 0;
     d->queue = 100;
     d->event_queue = 100000;
-    d->max_retry_attempts = 2;  /* AWS's defaults */
+    d->max_retry_attempts = 2; /* AWS's defaults */
     d->retry_delay = 60;
     d->max_event_age = 21600;
     d->init = INIT_ON_DEMAND;
@@ -242,33 +248,35 @@ static int set_defaults(emu_settings *st)
 static void usage(FILE *out)
 {
     fprintf(out,
-        "Usage: lambda-emulator [OPTION]... [HANDLER]\n"
-        "Run AWS Lambda functions locally: serve the Invoke API and start the runtime\n"
-        "(bootstrap by default) as Lambda does, each instance with its own Runtime API.\n"
-        "\n"
-        "  -c, --config FILE        configuration file (default $LAMBDA_RUNTIME_CONFIG,\n"
-        "                           else " LR_SYSCONFDIR "/lambda-runtime.ini)\n"
-        "  -l, --listen ADDR:PORT   Invoke API address (default 127.0.0.1:9000)\n"
-        "      --http ADDR:PORT     also serve plain HTTP, as API Gateway and function URLs\n"
-        "                           do (default $LAMBDA_HTTP_LISTEN, else off)\n"
-        "      --template FILE      functions and HTTP routes from a SAM template\n"
-        "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT ")\n"
-        "      --runtime CMD        runtime command, run directly or by /bin/sh (default " LR_RUNTIME_DIR "/bootstrap)\n"
-        "      --concurrency N      instances per function (default 4)\n"
-        "      --max-concurrency N  AWS_LAMBDA_MAX_CONCURRENCY per instance (default unset)\n"
-        "      --timeout SECONDS    function timeout (default 3)\n"
-        "      --init-timeout SECONDS  init phase timeout (default 10)\n"
-        "      --memory-size MB     function memory size (default 128)\n"
-        "      --init MODE          on-demand (default) or eager\n"
-        "      --log-format FORMAT  Text or JSON: sets AWS_LAMBDA_LOG_FORMAT, and the format\n"
-        "                           of START/END/REPORT (default Text, variable unset)\n"
-        "  -h, --help               show this help and exit\n"
-        "  -V, --version            show the version and exit\n"
-        "\n"
-        "HANDLER (else $_HANDLER, else the configuration) is the handler of the function\n"
-        "named 'function' served when the configuration has no [function NAME] sections:\n"
-        "  curl -d '{}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations\n"
-        "See lambda-emulator(1) and lambda-runtime.ini(5).\n");
+            "Usage: lambda-emulator [OPTION]... [HANDLER]\n"
+            "Run AWS Lambda functions locally: serve the Invoke API and start the runtime\n"
+            "(bootstrap by default) as Lambda does, each instance with its own Runtime API.\n"
+            "\n"
+            "  -c, --config FILE        configuration file (default $LAMBDA_RUNTIME_CONFIG,\n"
+            "                           else " LR_SYSCONFDIR "/lambda-runtime.ini)\n"
+            "  -l, --listen ADDR:PORT   Invoke API address (default 127.0.0.1:9000)\n"
+            "      --http ADDR:PORT     also serve plain HTTP, as API Gateway and function URLs\n"
+            "                           do (default $LAMBDA_HTTP_LISTEN, else off)\n"
+            "      --template FILE      functions and HTTP routes from a SAM template\n"
+            "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT
+            ")\n"
+            "      --runtime CMD        runtime command, run directly or by /bin/sh "
+            "(default " LR_RUNTIME_DIR "/bootstrap)\n"
+            "      --concurrency N      instances per function (default 4)\n"
+            "      --max-concurrency N  AWS_LAMBDA_MAX_CONCURRENCY per instance (default unset)\n"
+            "      --timeout SECONDS    function timeout (default 3)\n"
+            "      --init-timeout SECONDS  init phase timeout (default 10)\n"
+            "      --memory-size MB     function memory size (default 128)\n"
+            "      --init MODE          on-demand (default) or eager\n"
+            "      --log-format FORMAT  Text or JSON: sets AWS_LAMBDA_LOG_FORMAT, and the format\n"
+            "                           of START/END/REPORT (default Text, variable unset)\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
+            "\n"
+            "HANDLER (else $_HANDLER, else the configuration) is the handler of the function\n"
+            "named 'function' served when the configuration has no [function NAME] sections:\n"
+            "  curl -d '{}' http://127.0.0.1:9000/2015-03-31/functions/function/invocations\n"
+            "See lambda-emulator(1) and lambda-runtime.ini(5).\n");
 }
 
 struct cli_value {
@@ -279,7 +287,9 @@ struct cli_value {
 /* Apply the [emulator] keys that the environment Lambda sets may carry. */
 static int apply_environment(emu_settings *st, char *err, size_t errlen)
 {
-    static const struct { const char *var, *key; } vars[] = {
+    static const struct {
+        const char *var, *key;
+    } vars[] = {
         {"_HANDLER", "handler"},
         {"AWS_LAMBDA_FUNCTION_TIMEOUT", "timeout"},
         {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "memory_size"},
@@ -292,7 +302,8 @@ static int apply_environment(emu_settings *st, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         char source[96];
         snprintf(source, sizeof source, "environment variable %s", vars[i].var);
-        if (cfg_set_from(emulator_keys, st, vars[i].key, getenv(vars[i].var), source, err, errlen) < 0)
+        if (cfg_set_from(emulator_keys, st, vars[i].key, getenv(vars[i].var), source, err, errlen) <
+            0)
             return -1;
     }
     return 0;
@@ -306,7 +317,9 @@ static void fill(fn_settings *s, const fn_settings *d)
         s->runtime = strdup(d->runtime);
     if (!s->qualifiers && d->qualifiers)
         s->qualifiers = strdup(d->qualifiers);
-#define FILL(f) if (s->f < 0) s->f = d->f
+#define FILL(f)   \
+    if (s->f < 0) \
+    s->f = d->f
     FILL(timeout);
     FILL(init_timeout);
     FILL(memory_size);
@@ -351,15 +364,27 @@ typedef struct cli_args {
 } cli_args;
 
 /* Options that name a function setting override every function. */
-static const char *const forced[] = {"runtime", "concurrency", "max_concurrency", "timeout",
-                                     "init_timeout", "memory_size", "init", "log_format", NULL};
+static const char *const forced[] = {"runtime", "concurrency",  "max_concurrency",
+                                     "timeout", "init_timeout", "memory_size",
+                                     "init",    "log_format",   NULL};
 
 /* Parse the command line into a.  Returns 0, 1 (--help or --version
  * answered: exit 0) or -1 with err. */
 static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errlen)
 {
-    enum { O_TASK_ROOT = 256, O_RUNTIME, O_CONCURRENCY, O_MAX_CONCURRENCY, O_TIMEOUT,
-           O_INIT_TIMEOUT, O_MEMORY, O_INIT, O_LOG_FORMAT, O_HTTP, O_TEMPLATE };
+    enum {
+        O_TASK_ROOT = 256,
+        O_RUNTIME,
+        O_CONCURRENCY,
+        O_MAX_CONCURRENCY,
+        O_TIMEOUT,
+        O_INIT_TIMEOUT,
+        O_MEMORY,
+        O_INIT,
+        O_LOG_FORMAT,
+        O_HTTP,
+        O_TEMPLATE
+    };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
@@ -376,12 +401,11 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         {"template", required_argument, NULL, O_TEMPLATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}
-    };
+        {NULL, 0, NULL, 0}};
     /* The setting each long option sets, by its value in the table. */
-    static const char *const keys[] = {"task_root", "runtime", "concurrency", "max_concurrency",
-                                       "timeout", "init_timeout", "memory_size", "init",
-                                       "log_format", "http_listen", "template"};
+    static const char *const keys[] = {
+        "task_root",   "runtime", "concurrency", "max_concurrency", "timeout", "init_timeout",
+        "memory_size", "init",    "log_format",  "http_listen",     "template"};
     memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;
@@ -395,9 +419,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         case 'l': key = "listen"; break;
         case 'h': usage(stdout); return 1;
         case 'V': printf("lambda-emulator (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
-        case ':':
-            missing_value(err, errlen, argv[optind - 1], optopt);
-            return -1;
+        case ':': missing_value(err, errlen, argv[optind - 1], optopt); return -1;
         default:
             if (key)
                 break;
@@ -480,11 +502,14 @@ static int finish_functions(emu_settings *st, const cli_args *a, char *err, size
             return -1;
         }
         if (f->s.timeout <= 0 || f->s.init_timeout <= 0) {
-            snprintf(err, errlen, "function %s: timeout and init_timeout must be more than 0 seconds", f->name);
+            snprintf(err, errlen,
+                     "function %s: timeout and init_timeout must be more than 0 seconds", f->name);
             return -1;
         }
         if (!*f->s.runtime) {
-            snprintf(err, errlen, "function %s: the runtime command is empty; set runtime = PATH or --runtime", f->name);
+            snprintf(err, errlen,
+                     "function %s: the runtime command is empty; set runtime = PATH or --runtime",
+                     f->name);
             return -1;
         }
     }

@@ -21,24 +21,24 @@ typedef struct env_var {
 /* One function's settings.  Unset values are NULL / -1 until
  * emu_settings_load() fills them from the [emulator] defaults. */
 typedef struct fn_settings {
-    char *handler;         /* _HANDLER */
-    char *runtime;         /* the runtime command (run by /bin/sh) */
-    char *qualifiers;      /* aliases/versions served besides $LATEST (comma or space separated) */
-    double timeout;        /* seconds */
-    double init_timeout;   /* seconds */
-    long memory_size;      /* MB */
-    long concurrency;      /* instances in the pool */
-    long max_concurrency;  /* AWS_LAMBDA_MAX_CONCURRENCY per instance; 0 = unset */
-    long queue;            /* invocations waiting beyond the busy instances */
-    long event_queue;      /* Event invocations accepted and not yet run */
+    char *handler;        /* _HANDLER */
+    char *runtime;        /* the runtime command (run by /bin/sh) */
+    char *qualifiers;     /* aliases/versions served besides $LATEST (comma or space separated) */
+    double timeout;       /* seconds */
+    double init_timeout;  /* seconds */
+    long memory_size;     /* MB */
+    long concurrency;     /* instances in the pool */
+    long max_concurrency; /* AWS_LAMBDA_MAX_CONCURRENCY per instance; 0 = unset */
+    long queue;           /* invocations waiting beyond the busy instances */
+    long event_queue;     /* Event invocations accepted and not yet run */
     long max_retry_attempts; /* retries of a failed Event (0-2) */
-    double retry_delay;    /* seconds before the first retry (twice that before the second) */
-    double max_event_age;  /* seconds an Event may wait to run */
-    int init;              /* INIT_* */
-    int log_format;        /* LOGFMT_*; -1 = unset (Text lines, variable not set) */
-    int log_level;         /* index into settings_log_levels; -1 = unset */
-    env_var *env;          /* env.NAME = VALUE */
-    int invoke_mode;       /* INVOKE_*, through the HTTP front */
+    double retry_delay;      /* seconds before the first retry (twice that before the second) */
+    double max_event_age;    /* seconds an Event may wait to run */
+    int init;                /* INIT_* */
+    int log_format;          /* LOGFMT_*; -1 = unset (Text lines, variable not set) */
+    int log_level;           /* index into settings_log_levels; -1 = unset */
+    env_var *env;            /* env.NAME = VALUE */
+    int invoke_mode;         /* INVOKE_*, through the HTTP front */
 } fn_settings;
 
 typedef struct function_cfg {
@@ -48,18 +48,18 @@ typedef struct function_cfg {
 } function_cfg;
 
 typedef struct emu_settings {
-    char *config_path;     /* the file read, or NULL */
-    char *listen;          /* ADDR:PORT */
+    char *config_path; /* the file read, or NULL */
+    char *listen;      /* ADDR:PORT */
     char *task_root;
     char *region;
     char *account_id;
-    double idle_timeout;   /* Invoke API: seconds a connection may idle; 0 = none */
-    long max_connections;  /* Invoke API connections */
+    double idle_timeout;              /* Invoke API: seconds a connection may idle; 0 = none */
+    long max_connections;             /* Invoke API connections */
     long max_connections_per_address; /* from one non-loopback address; 0 = any */
     fn_settings defaults;
-    function_cfg *functions; /* in file order; one named "function" if none */
-    char *http_listen;     /* the HTTP front's ADDR:PORT, or NULL */
-    char *template_path;   /* a SAM template's functions and routes */
+    function_cfg *functions;    /* in file order; one named "function" if none */
+    char *http_listen;          /* the HTTP front's ADDR:PORT, or NULL */
+    char *template_path;        /* a SAM template's functions and routes */
     struct front_route *routes; /* the HTTP front's routes (front.h) */
 } emu_settings;
 

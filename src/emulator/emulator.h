@@ -32,12 +32,12 @@ struct instance;
 typedef struct waiter {
     struct MHD_Connection *conn;
     int suspended;
-    struct instance *inst;    /* a /next poll: the instance polling */
-    pid_t pid;                /* the process polling, and when it started */
-    int64_t pid_start_ns;     /* (CLOCK_BOOTTIME), or 0 when unknown */
-    double reinit_ms;         /* > 0: a process started after the instance's
+    struct instance *inst; /* a /next poll: the instance polling */
+    pid_t pid;             /* the process polling, and when it started */
+    int64_t pid_start_ns;  /* (CLOCK_BOOTTIME), or 0 when unknown */
+    double reinit_ms;      /* > 0: a process started after the instance's
                                  first poll; its init, for what it takes */
-    struct waiter *next;      /* in its function's list of polls */
+    struct waiter *next;   /* in its function's list of polls */
 } waiter;
 
 /* Buffered limits of the Invoke API (bytes). */
@@ -56,42 +56,42 @@ typedef struct invocation {
     int refs;
     struct function *fn;
     enum inv_kind kind;
-    int tail;                 /* X-Amz-Log-Type: Tail */
-    char id[40];              /* request id */
-    char nonce[40];           /* Lambda-Runtime-Invocation-Id */
+    int tail;       /* X-Amz-Log-Type: Tail */
+    char id[40];    /* request id */
+    char nonce[40]; /* Lambda-Runtime-Invocation-Id */
     char trace[96];
     char *arn;
-    char *client_context;     /* decoded JSON, or NULL */
+    char *client_context; /* decoded JSON, or NULL */
     char *tenant_id;
     lr_buf event;
 
     enum inv_state state;
-    int finished;             /* the result may be read by the caller */
-    struct instance *inst;    /* RUNNING (and until reported) */
-    struct invocation *q_next;    /* function queue (or its Event queue, or retries) */
-    int attempt;              /* Event: 0, then 1 and 2 for AWS's retries */
-    int64_t accepted_ns;      /* Event: when first accepted (its age) */
-    int64_t retry_at_ns;      /* Event: when a retry may run */
-    struct invocation *r_next;    /* instance's running list */
+    int finished;              /* the result may be read by the caller */
+    struct instance *inst;     /* RUNNING (and until reported) */
+    struct invocation *q_next; /* function queue (or its Event queue, or retries) */
+    int attempt;               /* Event: 0, then 1 and 2 for AWS's retries */
+    int64_t accepted_ns;       /* Event: when first accepted (its age) */
+    int64_t retry_at_ns;       /* Event: when a retry may run */
+    struct invocation *r_next; /* instance's running list */
     int64_t queued_ns, start_ns, end_ns, deadline_ns, deadline_ms;
 
     /* The result. */
-    lr_buf resp;              /* response bytes (streamed ones too) */
-    size_t sent;              /* bytes already forwarded to a streaming caller */
-    size_t streamed;          /* bytes the runtime has streamed in all */
-    waiter *producer;         /* the runtime's streamed post, suspended while
+    lr_buf resp;      /* response bytes (streamed ones too) */
+    size_t sent;      /* bytes already forwarded to a streaming caller */
+    size_t streamed;  /* bytes the runtime has streamed in all */
+    waiter *producer; /* the runtime's streamed post, suspended while
                                  EMU_STREAM_BUFFER bytes wait for the caller */
-    int caller_gone;          /* the streaming caller hung up: discard */
+    int caller_gone;  /* the streaming caller hung up: discard */
     char *content_type;
-    char *err_type;           /* non-NULL: a function error; body in err */
+    char *err_type; /* non-NULL: a function error; body in err */
     lr_buf err;
-    const char *status;       /* success, error, timeout, failure */
+    const char *status; /* success, error, timeout, failure */
 
     /* For the REPORT line. */
     int has_init;
     double init_ms;
-    lr_buf log;               /* what the Tail header returns */
-    waiter *caller;           /* the caller's connection, while suspended */
+    lr_buf log;     /* what the Tail header returns */
+    waiter *caller; /* the caller's connection, while suspended */
 } invocation;
 
 typedef struct instance {
@@ -100,15 +100,15 @@ typedef struct instance {
     pid_t pid;
     struct MHD_Daemon *rapi;
     unsigned port;
-    int out_fd, err_fd;       /* the runtime's stdout and stderr */
+    int out_fd, err_fd; /* the runtime's stdout and stderr */
     pthread_t log_thread;
     pthread_mutex_t log_lock; /* the pipes and the partial lines */
     lr_buf partial[2];
-    int reaped;               /* set before the log thread is joined */
+    int reaped; /* set before the log thread is joined */
 
     /* Under emu->lock. */
-    int refs;                 /* invocations not yet reported, the reaper */
-    int ready;                /* has asked for work */
+    int refs;  /* invocations not yet reported, the reaper */
+    int ready; /* has asked for work */
     int dead;
     int killed;
     const char *kill_reason;
@@ -117,20 +117,20 @@ typedef struct instance {
     int init_reported;
     long slots, busy;
     invocation *running;
-    long ntail;               /* running invocations with Tail */
+    long ntail; /* running invocations with Tail */
     char *init_error_type;
     lr_buf init_error;
-    int echoes_nonce;         /* has posted Lambda-Runtime-Invocation-Id */
-    char recent[16][40];      /* request ids recently finished here */
+    int echoes_nonce;    /* has posted Lambda-Runtime-Invocation-Id */
+    char recent[16][40]; /* request ids recently finished here */
     unsigned recent_i;
-    int64_t ready_boot_ns;    /* first /next (CLOCK_BOOTTIME) */
-    struct {                  /* processes that have polled (most recent) */
+    int64_t ready_boot_ns; /* first /next (CLOCK_BOOTTIME) */
+    struct {               /* processes that have polled (most recent) */
         pid_t pid;
         int64_t start_ns;
     } pollers[32];
     unsigned pollers_i;
-    long hwm_kb;              /* last measured peak RSS of the live processes */
-    int64_t hwm_at_ns;        /* when (writer thread only) */
+    long hwm_kb;       /* last measured peak RSS of the live processes */
+    int64_t hwm_at_ns; /* when (writer thread only) */
     struct instance *next;
 } instance;
 
@@ -142,28 +142,28 @@ typedef struct function {
     char *log_stream;
     invocation *q_head, *q_tail;
     long queued, running;
-    invocation *ev_head, *ev_tail;    /* accepted Event invocations (async.c) */
+    invocation *ev_head, *ev_tail; /* accepted Event invocations (async.c) */
     long ev_queued;
-    invocation *retries;      /* failed Event invocations waiting to run again */
+    invocation *retries; /* failed Event invocations waiting to run again */
     instance *instances;
     long n_instances;
-    int eager_hold;           /* no eager replacement after a failed init */
-    waiter *polls;            /* suspended /next polls of its instances */
+    int eager_hold; /* no eager replacement after a failed init */
+    waiter *polls;  /* suspended /next polls of its instances */
     struct function *next;
 } function;
 
 typedef struct emu {
     emu_settings *st;
     pthread_mutex_t lock;
-    pthread_cond_t idle_cv;   /* instances went away */
-    pthread_cond_t wd_cv;     /* work for the manager (CLOCK_MONOTONIC) */
+    pthread_cond_t idle_cv; /* instances went away */
+    pthread_cond_t wd_cv;   /* work for the manager (CLOCK_MONOTONIC) */
     pthread_t manager;
     int stop_manager;
-    int64_t wd_next;          /* when the manager wakes up next (monotonic ns) */
+    int64_t wd_next; /* when the manager wakes up next (monotonic ns) */
     int shutdown;
-    unsigned port;            /* the Invoke API's port */
-    unsigned http_port;       /* the HTTP front's port (front.c), if any */
-    long calls;               /* Invoke API requests not yet completed */
+    unsigned port;      /* the Invoke API's port */
+    unsigned http_port; /* the HTTP front's port (front.c), if any */
+    long calls;         /* Invoke API requests not yet completed */
     unsigned next_instance_id;
     function *functions;
     struct MHD_Daemon *invoke_api;
@@ -171,8 +171,8 @@ typedef struct emu {
 
 /* inv.c */
 invocation *inv_new(function *fn, enum inv_kind kind);
-void inv_ref(invocation *inv);          /* emu->lock held */
-void inv_unref(invocation *inv);        /* emu->lock held */
+void inv_ref(invocation *inv);   /* emu->lock held */
+void inv_unref(invocation *inv); /* emu->lock held */
 /* Record the function error TYPE with body BODY (or a generated one, with
  * BODY as its message, when body is NULL or not a valid JSON object);
  * emu->lock held. */
@@ -276,8 +276,8 @@ void instance_free(instance *inst);
 struct MHD_Daemon *runtime_api_start(instance *inst, unsigned *port, char *err, size_t errlen);
 
 /* invoke_api.c */
-struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port,
-                                    char *err, size_t errlen);
+struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port, char *err,
+                                    size_t errlen);
 
 /* report.c: the log writer */
 int report_start_writer(void);

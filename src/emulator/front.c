@@ -30,18 +30,18 @@
 #define MAX_HEADERS 256
 
 typedef struct fconn {
-    char *uri;                /* as sent, query string included */
+    char *uri; /* as sent, query string included */
     int started;
     lr_buf body;
     size_t total;
     int has_body;
-    invocation *inv;          /* with a reference */
+    invocation *inv; /* with a reference */
     int payload_format;
     waiter w;
     struct MHD_Connection *conn;
-    int64_t deadline_ns;      /* integration timeout; 0 none */
+    int64_t deadline_ns; /* integration timeout; 0 none */
     int timed_out;
-    struct fconn *t_next;     /* in the timer's list (emu->lock) */
+    struct fconn *t_next; /* in the timer's list (emu->lock) */
 } fconn;
 
 static struct {
@@ -50,8 +50,8 @@ static struct {
     int listener;
     pthread_t timer;
     int timer_running, stop;
-    pthread_cond_t cv;        /* with emu->lock: the timer's list changed */
-    fconn *waiting;           /* connections with a deadline */
+    pthread_cond_t cv; /* with emu->lock: the timer's list changed */
+    fconn *waiting;    /* connections with a deadline */
 } F = {.listener = -1};
 
 static enum MHD_Result message(struct MHD_Connection *c, unsigned status, const char *text)
@@ -132,7 +132,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, fconn *fc, const front_re
 static enum MHD_Result reply_mapped(struct MHD_Connection *c, fconn *fc, const front_response *fr,
                                     const char *body, size_t len)
 {
-    return queue(c, fc, fr, MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY));
+    return queue(c, fc, fr,
+                 MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY));
 }
 
 /* The streamed body after the prelude: what the runtime has written, as it
@@ -170,8 +171,9 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static enum MHD_Result reply_stream(struct MHD_Connection *c, fconn *fc, const front_response *fr)
 {
-    return queue(c, fc, fr, MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                              stream_reader, fc, NULL));
+    return queue(
+        c, fc, fr,
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, fc, NULL));
 }
 
 /* Whether the answer can start: the result is there, or a stream's prelude
@@ -255,15 +257,17 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 
 static void source_ip(struct MHD_Connection *c, char *buf, size_t n)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(buf, n, "127.0.0.1");
     if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, buf, (socklen_t)n);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, buf,
+                  (socklen_t)n);
 }
 
 /* The event of this request for route m, into inv->event; 0 or -1. */
-static int build_event(struct MHD_Connection *c, fconn *fc, const char *method,
-                       const char *version, const front_match *m, invocation *inv)
+static int build_event(struct MHD_Connection *c, fconn *fc, const char *method, const char *version,
+                       const front_match *m, invocation *inv)
 {
     header_list *hl = malloc(sizeof *hl);
     if (!hl)
@@ -276,11 +280,20 @@ static int build_event(struct MHD_Connection *c, fconn *fc, const char *method,
     if (q)
         *q = '\0';
     front_request rq = {
-        .method = method, .raw_path = fc->uri, .raw_query = q ? q + 1 : "",
-        .protocol = version, .source_ip = ip, .headers = hl->h,
-        .nheaders = hl->n, .body = fc->body.data ? fc->body.data : "", .body_len = fc->body.len,
-        .has_body = fc->has_body, .request_id = inv->id, .time_ms = clock_epoch_ms(),
-        .account_id = F.e->st->account_id, .api_id = "lambda-emulator",
+        .method = method,
+        .raw_path = fc->uri,
+        .raw_query = q ? q + 1 : "",
+        .protocol = version,
+        .source_ip = ip,
+        .headers = hl->h,
+        .nheaders = hl->n,
+        .body = fc->body.data ? fc->body.data : "",
+        .body_len = fc->body.len,
+        .has_body = fc->has_body,
+        .request_id = inv->id,
+        .time_ms = clock_epoch_ms(),
+        .account_id = F.e->st->account_id,
+        .api_id = "lambda-emulator",
     };
     json_object *ev = front_event(&rq, m);
     free(hl);
@@ -342,9 +355,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, fconn *fc, const char 
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version,
-                              const char *upload_data, size_t *upload_data_size,
-                              void **con_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
 {
     fconn *fc = *con_cls;
     if (!fc)

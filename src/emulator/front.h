@@ -26,27 +26,27 @@ enum { FRONT_PAYLOAD_1_0, FRONT_PAYLOAD_2_0 };
 /* One route: "METHOD /path" (METHOD may be ANY; the path may hold {name}
  * segments and end in {name+}) or "$default", to a function. */
 typedef struct front_route {
-    char *key;             /* as written: "GET /hello", "$default" */
-    char *method;          /* NULL for $default */
-    char *path;            /* NULL for $default */
-    char *function;        /* the function's name (NULL: the only one) */
-    int payload_format;    /* FRONT_PAYLOAD_*; -1 unset (2.0) */
-    double timeout;        /* integration timeout, seconds; -1 unset (30) */
+    char *key;          /* as written: "GET /hello", "$default" */
+    char *method;       /* NULL for $default */
+    char *path;         /* NULL for $default */
+    char *function;     /* the function's name (NULL: the only one) */
+    int payload_format; /* FRONT_PAYLOAD_*; -1 unset (2.0) */
+    double timeout;     /* integration timeout, seconds; -1 unset (30) */
     struct front_route *next;
 } front_route;
 
 /* A route that matched, with its path parameters ({"id":"42"}, or NULL). */
 typedef struct front_match {
     const front_route *route;
-    json_object *path_params;  /* owned by the match */
+    json_object *path_params; /* owned by the match */
 } front_match;
 
 /* Parse a route key into r->method and r->path; 0, or -1 with err. */
 int front_route_parse(front_route *r, const char *key, char *err, size_t errlen);
 /* The route API Gateway picks for METHOD and PATH (see routes.c for the
  * priorities); 0 with m filled, or -1 when none matches (404). */
-int front_route_match(const front_route *routes, const char *method,
-                      const char *path, front_match *m);
+int front_route_match(const front_route *routes, const char *method, const char *path,
+                      front_match *m);
 void front_match_free(front_match *m);
 void front_routes_free(front_route *r);
 
@@ -59,9 +59,9 @@ typedef struct front_header {
 /* A request as received: everything the event carries. */
 typedef struct front_request {
     const char *method;
-    const char *raw_path;        /* as sent, before any %-decoding */
-    const char *raw_query;       /* after '?', "" when none */
-    const char *protocol;        /* "HTTP/1.1" */
+    const char *raw_path;  /* as sent, before any %-decoding */
+    const char *raw_query; /* after '?', "" when none */
+    const char *protocol;  /* "HTTP/1.1" */
     const char *source_ip;
     const front_header *headers; /* in arrival order, names as sent */
     size_t nheaders;
@@ -69,7 +69,7 @@ typedef struct front_request {
     size_t body_len;
     int has_body;
     const char *request_id;
-    int64_t time_ms;             /* epoch ms of arrival */
+    int64_t time_ms; /* epoch ms of arrival */
     const char *account_id;
     const char *api_id;
 } front_request;
@@ -84,7 +84,7 @@ json_object *front_event(const front_request *rq, const front_match *m);
 
 typedef struct front_response {
     int status;
-    lr_buf headers;      /* "name\0value\0" pairs */
+    lr_buf headers; /* "name\0value\0" pairs */
     size_t nheaders;
     lr_buf body;
 } front_response;
@@ -92,8 +92,7 @@ typedef struct front_response {
 /* Map a buffered Lambda result (the function's response payload) to the
  * HTTP answer, by the rules of the payload format.  0, or -1 when the result
  * is malformed (the gateway then answers 500). */
-int front_result_map(const char *payload, size_t len, int payload_format,
-                     front_response *out);
+int front_result_map(const char *payload, size_t len, int payload_format, front_response *out);
 /* A function URL streaming prelude at the start of buf: the JSON object
  * {"statusCode","headers","cookies"} then 8 NUL bytes.  Returns 1 with out's
  * status and headers filled and *used = the bytes of prelude and separator,

@@ -38,8 +38,8 @@ int front_is_text_type(const char *ct)
     size_t n = strcspn(ct, ";");
     while (n && ct[n - 1] == ' ')
         n--;
-    static const char *const exact[] = {"application/json", "application/javascript",
-                                        "application/xml", "application/yaml",
+    static const char *const exact[] = {"application/json",   "application/javascript",
+                                        "application/xml",    "application/yaml",
                                         "application/x-yaml", NULL};
     if (n >= 5 && strncasecmp(ct, "text/", 5) == 0)
         return 1;
@@ -57,7 +57,8 @@ static char *url_decode(const char *s, size_t n)
     if (!out)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+        if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+            isxdigit((unsigned char)s[i + 2])) {
             char hex[3] = {s[i + 1], s[i + 2], 0};
             *o++ = (char)strtol(hex, NULL, 16);
             i += 2;
@@ -71,8 +72,8 @@ static char *url_decode(const char *s, size_t n)
 
 /* Add value under key in obj: joined with ',' (joined), or appended to an
  * array (multi), or replacing (last). */
-static void put(json_object *joined, json_object *last, json_object *multi,
-                const char *key, const char *value)
+static void put(json_object *joined, json_object *last, json_object *multi, const char *key,
+                const char *value)
 {
     json_object *v;
     if (joined) {

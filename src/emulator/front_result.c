@@ -66,7 +66,8 @@ static int status_and_headers(json_object *o, int status_required, front_respons
     if (json_object_object_get_ex(o, "headers", &v) && v) {
         if (!json_object_is_type(v, json_type_object))
             return -1;
-        json_object_object_foreach(v, name, value) {
+        json_object_object_foreach(v, name, value)
+        {
             const char *s = scalar(value);
             if (!s || front_response_header(out, name, s) < 0)
                 return -1;
@@ -75,7 +76,8 @@ static int status_and_headers(json_object *o, int status_required, front_respons
     if (json_object_object_get_ex(o, "multiValueHeaders", &v) && v) {
         if (!json_object_is_type(v, json_type_object))
             return -1;
-        json_object_object_foreach(v, name, values) {
+        json_object_object_foreach(v, name, values)
+        {
             if (!json_object_is_type(values, json_type_array))
                 return -1;
             for (size_t i = 0; i < json_object_array_length(values); i++) {
@@ -161,7 +163,9 @@ int front_result_map(const char *payload, size_t len, int payload_format, front_
     else {
         out->status = 200;
         rc = front_response_header(out, "Content-Type", "application/json") < 0 ||
-             lr_buf_append(&out->body, payload, len) < 0 ? -1 : 0;
+                     lr_buf_append(&out->body, payload, len) < 0
+                 ? -1
+                 : 0;
     }
     json_object_put(o);
     if (rc < 0)
@@ -180,7 +184,8 @@ int front_prelude_parse(const char *buf, size_t len, front_response *out, size_t
     if (!end)
         return len >= FRONT_PRELUDE_LIMIT ? -1 : 0;
     json_object *o = parse(buf, (size_t)(end - buf));
-    int rc = json_object_is_type(o, json_type_object) && status_and_headers(o, 0, out) == 0 ? 1 : -1;
+    int rc =
+        json_object_is_type(o, json_type_object) && status_and_headers(o, 0, out) == 0 ? 1 : -1;
     json_object_put(o);
     if (rc < 0)
         front_response_free(out);

@@ -30,8 +30,7 @@ const cfg_key front_route_keys[] = {
     {"function", CFG_STRING, offsetof(front_route, function), 0, 0, NULL},
     {"payload_format", CFG_ENUM, offsetof(front_route, payload_format), 0, 0, payload_formats},
     {"timeout", CFG_SECONDS, offsetof(front_route, timeout), 0, 30, NULL},
-    CFG_KEY_END
-};
+    CFG_KEY_END};
 
 void *front_route_target(void *ud, const char *arg, char *err, size_t errlen)
 {
@@ -93,16 +92,18 @@ int front_settings_finish(emu_settings *st, char *err, size_t errlen)
             return -1;
         }
         if (!r->function || !function_exists(st, r->function)) {
-            snprintf(err, errlen, "route %s: %s%s%s; set function = NAME of a [function NAME] "
-                     "section (or of the template's functions)", r->key,
-                     r->function ? "no function named '" : "no function given",
+            snprintf(err, errlen,
+                     "route %s: %s%s%s; set function = NAME of a [function NAME] "
+                     "section (or of the template's functions)",
+                     r->key, r->function ? "no function named '" : "no function given",
                      r->function ? r->function : "", r->function ? "'" : "");
             return -1;
         }
     }
     if (st->http_listen && !st->routes) {
         if (nfunctions != 1) {
-            snprintf(err, errlen, "the HTTP front needs routes to choose among %d functions: "
+            snprintf(err, errlen,
+                     "the HTTP front needs routes to choose among %d functions: "
                      "add [route \"METHOD /path\"] sections with function = NAME, or a template",
                      nfunctions);
             return -1;

@@ -13,12 +13,11 @@
 
 #include "error_json.h"
 
-enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status,
-                           const char *content_type, const void *body,
-                           size_t len, ...)
+enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
+                           const void *body, size_t len, ...)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-                                                             MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     if (content_type)
@@ -37,13 +36,13 @@ enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status,
     return rc;
 }
 
-enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status,
-                                 const char *type, const char *message)
+enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *type,
+                                 const char *message)
 {
     size_t len = 0;
     char *doc = error_json(type, message, NULL, &len);
-    enum MHD_Result rc = http_reply(c, status, "application/json", doc ? doc : "{}",
-                                    doc ? len : 2, (char *)NULL);
+    enum MHD_Result rc =
+        http_reply(c, status, "application/json", doc ? doc : "{}", doc ? len : 2, (char *)NULL);
     free(doc);
     return rc;
 }
@@ -58,8 +57,12 @@ static int parse_addr(const char *addr, struct sockaddr_in *sa, char *err, size_
     char *end;
     errno = 0;
     long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || hl >= sizeof host || errno || end == colon + 1 || *end || port < 0 || port > 65535) {
-        snprintf(err, errlen, "bad listen address '%s': expected ADDRESS:PORT, e.g. 127.0.0.1:9000 or 0.0.0.0:8080", addr);
+    if (!colon || hl >= sizeof host || errno || end == colon + 1 || *end || port < 0 ||
+        port > 65535) {
+        snprintf(
+            err, errlen,
+            "bad listen address '%s': expected ADDRESS:PORT, e.g. 127.0.0.1:9000 or 0.0.0.0:8080",
+            addr);
         return -1;
     }
     memcpy(host, addr, hl);
@@ -69,7 +72,10 @@ static int parse_addr(const char *addr, struct sockaddr_in *sa, char *err, size_
     else if (strcmp(host, "localhost") == 0)
         snprintf(host, sizeof host, "127.0.0.1");
     if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
-        snprintf(err, errlen, "bad listen address '%s': '%s' is not an IPv4 address (use e.g. 127.0.0.1 or 0.0.0.0)", addr, host);
+        snprintf(
+            err, errlen,
+            "bad listen address '%s': '%s' is not an IPv4 address (use e.g. 127.0.0.1 or 0.0.0.0)",
+            addr, host);
         return -1;
     }
     sa->sin_port = htons((uint16_t)port);
@@ -106,11 +112,10 @@ static void guarded_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* One way to start every server: notify, or a guard (which has its own);
  * uri_log (the HTTP front's, never with a guard) may be NULL. */
-static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler,
-                                void *cls, MHD_RequestCompletedCallback done,
+static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                                MHD_RequestCompletedCallback done,
                                 MHD_NotifyConnectionCallback notify, http_guard *g,
-                                http_uri_log_fn uri_log,
-                                unsigned *port, char *err, size_t errlen)
+                                http_uri_log_fn uri_log, unsigned *port, char *err, size_t errlen)
 {
     struct sockaddr_in sa;
     if (parse_addr(addr, &sa, err, errlen) < 0)
@@ -122,19 +127,17 @@ static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback hand
         g->max_connections = http_guard_clamp(g->max_connections);
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-        0, g ? http_guard_accept : NULL, g,
-        g ? guarded_handler : handler, g ? (void *)g : cls,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_TIMEOUT, g ? g->idle_timeout : 0U,
-        MHD_OPTION_CONNECTION_LIMIT, g ? g->max_connections : 4096U,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC, 0,
+        g ? http_guard_accept : NULL, g, g ? guarded_handler : handler, g ? (void *)g : cls,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT,
+        g ? g->idle_timeout : 0U, MHD_OPTION_CONNECTION_LIMIT, g ? g->max_connections : 4096U,
         MHD_OPTION_NOTIFY_COMPLETED, g ? guarded_done : done, g ? (void *)g : cls,
         MHD_OPTION_NOTIFY_CONNECTION, g ? http_guard_notify : notify, g ? (void *)g : cls,
-        MHD_OPTION_URI_LOG_CALLBACK, g ? NULL : uri_log, cls,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, g ? NULL : uri_log, cls, MHD_OPTION_END);
     if (!d) {
-        snprintf(err, errlen, "cannot listen on %s: %s (is the port in use? choose another address)",
-                 addr, errno ? strerror(errno) : "libmicrohttpd refused to start");
+        snprintf(err, errlen,
+                 "cannot listen on %s: %s (is the port in use? choose another address)", addr,
+                 errno ? strerror(errno) : "libmicrohttpd refused to start");
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -146,31 +149,30 @@ static struct MHD_Daemon *start(const char *addr, MHD_AccessHandlerCallback hand
     return d;
 }
 
-struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
-                              void *cls, MHD_RequestCompletedCallback done,
-                              unsigned *port, char *err, size_t errlen)
+struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                              MHD_RequestCompletedCallback done, unsigned *port, char *err,
+                              size_t errlen)
 {
     return start(addr, handler, cls, done, NULL, NULL, NULL, port, err, errlen);
 }
 
-struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
-                                     void *cls, MHD_RequestCompletedCallback done,
-                                     MHD_NotifyConnectionCallback notify,
-                                     unsigned *port, char *err, size_t errlen)
+struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                                     MHD_RequestCompletedCallback done,
+                                     MHD_NotifyConnectionCallback notify, unsigned *port, char *err,
+                                     size_t errlen)
 {
     return start(addr, handler, cls, done, notify, NULL, NULL, port, err, errlen);
 }
 
 struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
-                                      void *cls, MHD_RequestCompletedCallback done,
-                                      http_guard *g, unsigned *port, char *err, size_t errlen)
+                                      void *cls, MHD_RequestCompletedCallback done, http_guard *g,
+                                      unsigned *port, char *err, size_t errlen)
 {
     return start(addr, handler, cls, done, NULL, g, NULL, port, err, errlen);
 }
 
-struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler,
-                                  void *cls, MHD_RequestCompletedCallback done,
-                                  http_uri_log_fn uri_log,
+struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                                  MHD_RequestCompletedCallback done, http_uri_log_fn uri_log,
                                   unsigned *port, char *err, size_t errlen)
 {
     return start(addr, handler, cls, done, NULL, NULL, uri_log, port, err, errlen);

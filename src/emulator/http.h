@@ -7,35 +7,33 @@
 
 /* Queue a response with body (copied) and Content-Type; extra headers as
  * NULL-terminated name, value pairs.  Returns MHD_YES/MHD_NO. */
-enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status,
-                           const char *content_type, const void *body,
-                           size_t len, ...);
+enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
+                           const void *body, size_t len, ...);
 /* Queue a JSON error {"errorMessage":..., "errorType":...}. */
-enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status,
-                                 const char *type, const char *message);
+enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *type,
+                                 const char *message);
 /* 0 if addr is a valid "HOST:PORT" for http_start(), else -1 with err. */
 int http_check_addr(const char *addr, char *err, size_t errlen);
 /* Start a loopback or public server run by the event-loop thread
  * (http_loop.c): handlers must not block; they suspend their connection
  * (MHD_suspend_connection) and whoever has what they wait for resumes it.
  * addr: "HOST:PORT" (port 0 = any); the bound port in *port. */
-struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler,
-                              void *cls, MHD_RequestCompletedCallback done,
-                              unsigned *port, char *err, size_t errlen);
+struct MHD_Daemon *http_start(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                              MHD_RequestCompletedCallback done, unsigned *port, char *err,
+                              size_t errlen);
 /* The same, with notify (may be NULL) called as each connection opens and
  * closes: the socket context it sets lives as long as the connection. */
-struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler,
-                                     void *cls, MHD_RequestCompletedCallback done,
-                                     MHD_NotifyConnectionCallback notify,
-                                     unsigned *port, char *err, size_t errlen);
+struct MHD_Daemon *http_start_notify(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                                     MHD_RequestCompletedCallback done,
+                                     MHD_NotifyConnectionCallback notify, unsigned *port, char *err,
+                                     size_t errlen);
 
 /* http_start(), with a callback that sees each request's URI as sent (before
  * any decoding, query string included); what it returns is the request's
  * *con_cls. */
 typedef void *(*http_uri_log_fn)(void *cls, const char *uri, struct MHD_Connection *c);
-struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler,
-                                  void *cls, MHD_RequestCompletedCallback done,
-                                  http_uri_log_fn uri_log,
+struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback handler, void *cls,
+                                  MHD_RequestCompletedCallback done, http_uri_log_fn uri_log,
                                   unsigned *port, char *err, size_t errlen);
 
 /* http_guard.c: the limits of a server facing callers we do not control
@@ -44,10 +42,10 @@ struct MHD_Daemon *http_start_uri(const char *addr, MHD_AccessHandlerCallback ha
  * room), and a per-address cap off loopback.  Set the first four fields;
  * the rest belongs to http_guard.c.  It must outlive the daemon. */
 typedef struct http_guard {
-    const char *name;          /* in messages, e.g. "Invoke API" */
-    unsigned idle_timeout;     /* seconds without progress; 0 = none */
+    const char *name;      /* in messages, e.g. "Invoke API" */
+    unsigned idle_timeout; /* seconds without progress; 0 = none */
     unsigned max_connections;
-    unsigned per_address;      /* connections from one non-loopback address; 0 = any */
+    unsigned per_address; /* connections from one non-loopback address; 0 = any */
 
     MHD_AccessHandlerCallback handler;
     void *cls;
@@ -58,8 +56,8 @@ typedef struct http_guard {
 } http_guard;
 /* http_start() with a guard (the handler, cls and done are wrapped). */
 struct MHD_Daemon *http_start_guarded(const char *addr, MHD_AccessHandlerCallback handler,
-                                      void *cls, MHD_RequestCompletedCallback done,
-                                      http_guard *g, unsigned *port, char *err, size_t errlen);
+                                      void *cls, MHD_RequestCompletedCallback done, http_guard *g,
+                                      unsigned *port, char *err, size_t errlen);
 /* max_connections lowered to what the open-file limit allows. */
 unsigned http_guard_clamp(unsigned max_connections);
 enum MHD_Result http_guard_accept(void *cls, const struct sockaddr *sa, socklen_t len);

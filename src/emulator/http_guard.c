@@ -34,9 +34,9 @@
 typedef struct gconn {
     struct MHD_Connection *c;
     int fd;
-    uint32_t addr;            /* IPv4, network order */
-    int busy;                 /* a request in progress */
-    int evicted;              /* shut down, closing */
+    uint32_t addr; /* IPv4, network order */
+    int busy;      /* a request in progress */
+    int evicted;   /* shut down, closing */
     struct gconn *prev, *next;
 } gconn;
 
@@ -82,8 +82,10 @@ enum MHD_Result http_guard_accept(void *cls, const struct sockaddr *sa, socklen_
     if (n < g->per_address)
         return MHD_YES;
     if (!g->warned_address++)
-        fprintf(stderr, "lambda-emulator: %s: refusing connections from an address that holds "
-                "%u already (max_connections_per_address)\n", g->name, n);
+        fprintf(stderr,
+                "lambda-emulator: %s: refusing connections from an address that holds "
+                "%u already (max_connections_per_address)\n",
+                g->name, n);
     return MHD_NO;
 }
 
@@ -98,7 +100,8 @@ static void evict(http_guard *g)
         g->closing++;
         shutdown(x->fd, SHUT_RDWR);
         if (!g->warned_idle++)
-            fprintf(stderr, "lambda-emulator: %s: %u connections open; closing the oldest "
+            fprintf(stderr,
+                    "lambda-emulator: %s: %u connections open; closing the oldest "
                     "without a request, to keep %u free for callers (max_connections)\n",
                     g->name, g->open, reserve_of(g->max_connections));
     }
@@ -124,8 +127,10 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
     x = calloc(1, sizeof *x);
     if (!x)
         return; /* untracked: never evicted */
-    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     x->c = c;
     x->fd = fd ? fd->connect_fd : -1;
     x->addr = peer_addr(ad ? ad->client_addr : NULL);
@@ -141,7 +146,8 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
 /* A request started (busy) or ended (idle again) on c. */
 void http_guard_busy(struct MHD_Connection *c, int busy)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     gconn *x = ci ? ci->socket_context : NULL;
     if (x)
         x->busy = busy;

@@ -41,9 +41,9 @@
 
 typedef struct entry {
     struct MHD_Daemon *d;
-    uint64_t id;              /* epoll data; 0 is the loop's own eventfd */
-    int ready;                /* reported by epoll this round */
-    int64_t due_ns;           /* MHD_get_timeout(): run by then; -1 none */
+    uint64_t id;    /* epoll data; 0 is the loop's own eventfd */
+    int ready;      /* reported by epoll this round */
+    int64_t due_ns; /* MHD_get_timeout(): run by then; -1 none */
     struct entry *next;
 } entry;
 
@@ -166,7 +166,8 @@ static void *loop_main(void *arg)
             if (ev[i].data.u64 == 0) {
                 uint64_t v;
                 if (read(wake_fd, &v, sizeof v) < 0 && errno != EAGAIN)
-                    fprintf(stderr, "lambda-emulator: event loop: read eventfd: %s\n", strerror(errno));
+                    fprintf(stderr, "lambda-emulator: event loop: read eventfd: %s\n",
+                            strerror(errno));
                 continue;
             }
             for (entry *en = entries; en; en = en->next)
@@ -267,7 +268,8 @@ int http_loop_add(struct MHD_Daemon *d, char *err, size_t errlen)
     entry *en = calloc(1, sizeof *en);
     if (!info || !en) {
         free(en);
-        snprintf(err, errlen, "cannot run the HTTP server: no epoll descriptor (libmicrohttpd without epoll?)");
+        snprintf(err, errlen,
+                 "cannot run the HTTP server: no epoll descriptor (libmicrohttpd without epoll?)");
         return -1;
     }
     en->d = d;
@@ -276,7 +278,8 @@ int http_loop_add(struct MHD_Daemon *d, char *err, size_t errlen)
     en->id = next_id++;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = en->id};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, info->epoll_fd, &ev) < 0) {
-        snprintf(err, errlen, "cannot add the HTTP server to the event loop: epoll_ctl: %s", strerror(errno));
+        snprintf(err, errlen, "cannot add the HTTP server to the event loop: epoll_ctl: %s",
+                 strerror(errno));
         pthread_mutex_unlock(&loop_lock);
         free(en);
         return -1;

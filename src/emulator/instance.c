@@ -115,8 +115,9 @@ static int build_env(instance *inst, strv *out)
     }
     char group[160];
     snprintf(group, sizeof group, "/aws/lambda/%s", fn->name);
-    const char *init_type = s->max_concurrency > 0 ? "lambda-managed-instances" :
-                            s->init == INIT_EAGER ? "provisioned-concurrency" : "on-demand";
+    const char *init_type = s->max_concurrency > 0  ? "lambda-managed-instances"
+                            : s->init == INIT_EAGER ? "provisioned-concurrency"
+                                                    : "on-demand";
     const char *const ours[][2] = {
         {"_HANDLER", s->handler},
         {"LAMBDA_TASK_ROOT", st->task_root},
@@ -130,7 +131,9 @@ static int build_env(instance *inst, strv *out)
         {"AWS_LAMBDA_LOG_GROUP_NAME", group},
         {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
         {"AWS_LAMBDA_INITIALIZATION_TYPE", init_type},
-        {"AWS_LAMBDA_LOG_FORMAT", s->log_format < 0 ? NULL : s->log_format == LOGFMT_JSON ? "JSON" : "Text"},
+        {"AWS_LAMBDA_LOG_FORMAT", s->log_format < 0              ? NULL
+                                  : s->log_format == LOGFMT_JSON ? "JSON"
+                                                                 : "Text"},
         {"AWS_LAMBDA_LOG_LEVEL", s->log_level >= 0 ? settings_log_levels[s->log_level] : NULL},
         {"AWS_LAMBDA_MAX_CONCURRENCY", s->max_concurrency > 0 ? conc : NULL},
         {"LAMBDA_RUNTIME_CONFIG", st->config_path},
@@ -319,8 +322,8 @@ static void *instance_main(void *arg)
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     for (;;) {
-        struct pollfd p[3] = {{inst->out_fd, POLLIN, 0}, {inst->err_fd, POLLIN, 0},
-                              {pidfd, POLLIN, 0}};
+        struct pollfd p[3] = {
+            {inst->out_fd, POLLIN, 0}, {inst->err_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
         int rc = poll(p, 3, pidfd >= 0 ? -1 : 50);
         if (rc < 0 && errno != EINTR)
             break;

@@ -24,11 +24,11 @@
 
 typedef struct iconn {
     size_t total;
-    int refused;          /* a response was queued on the first call */
+    int refused; /* a response was queued on the first call */
     lr_buf body;
-    invocation *inv;      /* with a reference */
+    invocation *inv; /* with a reference */
     emu *e;
-    waiter w;             /* suspended until the result (or more of it) */
+    waiter w; /* suspended until the result (or more of it) */
     /* streaming */
     struct MHD_Connection *conn;
     lr_buf out;
@@ -61,9 +61,9 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* AWS's service errors: {"Type":"User","message":...} + x-amzn-ErrorType. */
-static enum MHD_Result service_error(struct MHD_Connection *c, unsigned status,
-                                     const char *type, const char *message,
-                                     const char *extra_name, const char *extra_value)
+static enum MHD_Result service_error(struct MHD_Connection *c, unsigned status, const char *type,
+                                     const char *message, const char *extra_name,
+                                     const char *extra_value)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "Type", json_object_new_string(status >= 500 ? "Service" : "User"));
@@ -72,8 +72,8 @@ static enum MHD_Result service_error(struct MHD_Connection *c, unsigned status,
         json_object_object_add(o, extra_name, json_object_new_string(extra_value));
     size_t n;
     const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-    enum MHD_Result rc = http_reply(c, status, "application/json", s, n,
-                                    "x-amzn-ErrorType", type, (char *)NULL);
+    enum MHD_Result rc =
+        http_reply(c, status, "application/json", s, n, "x-amzn-ErrorType", type, (char *)NULL);
     json_object_put(o);
     return rc;
 }
@@ -87,12 +87,13 @@ static char *tail_header(invocation *inv)
 static enum MHD_Result reply_result(struct MHD_Connection *c, invocation *inv)
 {
     const lr_buf *b = inv->err_type ? &inv->err : &inv->resp;
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        b->len, b->data ? b->data : (char *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data ? b->data : (char *)"",
+                                                             MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type",
-                            !inv->err_type && inv->content_type ? inv->content_type : "application/json");
+                            !inv->err_type && inv->content_type ? inv->content_type
+                                                                : "application/json");
     MHD_add_response_header(r, "X-Amz-Executed-Version", "$LATEST");
     MHD_add_response_header(r, "x-amzn-RequestId", inv->id);
     if (inv->err_type)
@@ -170,8 +171,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static enum MHD_Result reply_stream(struct MHD_Connection *c, iconn *ic)
 {
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                               stream_reader, ic, NULL);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, ic, NULL);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/vnd.amazon.eventstream");
@@ -215,18 +216,25 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 }
 
 /* Judge the request on c (its headers, and the body once have_body). */
-static void check(struct MHD_Connection *c, const char *url, const char *method,
-                  iconn *ic, int have_body, ic_verdict *v)
+static void check(struct MHD_Connection *c, const char *url, const char *method, iconn *ic,
+                  int have_body, ic_verdict *v)
 {
     lr_buf hs = {0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &hs);
     ic_request rq = {
-        .method = method, .path = url,
+        .method = method,
+        .path = url,
         .qualifier_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "Qualifier"),
-        .headers = (const ic_header *)hs.data, .nheaders = hs.len / sizeof(ic_header),
-        .have_body = have_body, .body = ic->body.data, .body_len = ic->body.len,
-        .body_total = ic->total, .region = ic->e->st->region, .account = ic->e->st->account_id,
-        .exists = function_exists, .ctx = ic->e,
+        .headers = (const ic_header *)hs.data,
+        .nheaders = hs.len / sizeof(ic_header),
+        .have_body = have_body,
+        .body = ic->body.data,
+        .body_len = ic->body.len,
+        .body_total = ic->total,
+        .region = ic->e->st->region,
+        .account = ic->e->st->account_id,
+        .exists = function_exists,
+        .ctx = ic->e,
     };
     invoke_check(&rq, v);
     lr_buf_free(&hs);
@@ -236,8 +244,8 @@ static enum MHD_Result refuse(struct MHD_Connection *c, iconn *ic, const ic_verd
 {
     ic->refused = 1;
     if (v->status == 429)
-        return service_error(c, 429, v->error_type, v->message,
-                             "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
+        return service_error(c, 429, v->error_type, v->message, "Reason",
+                             "ReservedFunctionConcurrentInvocationLimitExceeded");
     return service_error(c, v->status, v->error_type, v->message, NULL, NULL);
 }
 
@@ -248,7 +256,9 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic, ic_verdict *v
         return http_reply(c, 204, NULL, "", 0, (char *)NULL);
     }
     function *fn = emu_function(ic->e, v->name);
-    enum inv_kind kind = v->kind == IC_EVENT ? INV_EVENT : v->kind == IC_STREAM_KIND ? INV_STREAM : INV_SYNC;
+    enum inv_kind kind = v->kind == IC_EVENT         ? INV_EVENT
+                         : v->kind == IC_STREAM_KIND ? INV_STREAM
+                                                     : INV_SYNC;
     invocation *inv = fn ? inv_new(fn, kind) : NULL;
     if (!inv) {
         free(v->client_context);
@@ -274,14 +284,16 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic, ic_verdict *v
 
     int rc = pool_submit(inv);
     if (rc == -1) {
-        ic_verdict busy = {.status = 429, .error_type = "TooManyRequestsException", .message = "Rate Exceeded."};
+        ic_verdict busy = {
+            .status = 429, .error_type = "TooManyRequestsException", .message = "Rate Exceeded."};
         return refuse(c, ic, &busy);
     }
     if (rc < 0)
-        return service_error(c, 503, "ServiceException", "The emulator is shutting down.", NULL, NULL);
+        return service_error(c, 503, "ServiceException", "The emulator is shutting down.", NULL,
+                             NULL);
     if (v->api == IC_API_ASYNC)
-        return http_reply(c, 202, "application/json", "{\"Status\":202}", 14,
-                          "x-amzn-RequestId", inv->id, (char *)NULL);
+        return http_reply(c, 202, "application/json", "{\"Status\":202}", 14, "x-amzn-RequestId",
+                          inv->id, (char *)NULL);
     if (kind == INV_EVENT)
         return http_reply(c, 202, NULL, "", 0, "x-amzn-RequestId", inv->id, (char *)NULL);
     if (kind == INV_STREAM)
@@ -290,9 +302,8 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic, ic_verdict *v
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version,
-                              const char *upload_data, size_t *upload_data_size,
-                              void **con_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
 {
     emu *e = cls;
     iconn *ic = *con_cls;
@@ -330,8 +341,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 /* One Invoke API per process; the guard lives as long as the program. */
 static http_guard guard;
 
-struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port,
-                                    char *err, size_t errlen)
+struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port, char *err,
+                                    size_t errlen)
 {
     const emu_settings *st = e->st;
     memset(&guard, 0, sizeof guard);

@@ -95,7 +95,10 @@ const char *ic_header_value(const ic_request *rq, const char *name)
 /* "/2015-03-31/functions/NAME/invocations" and the others -> api, NAME. */
 static enum ic_api parse_path(const char *path, char *name, size_t n)
 {
-    static const struct { const char *pre, *post; enum ic_api api; } paths[] = {
+    static const struct {
+        const char *pre, *post;
+        enum ic_api api;
+    } paths[] = {
         {"/2015-03-31/functions/", "/invocations", IC_API_INVOKE},
         {"/2021-11-15/functions/", "/response-streaming-invocations", IC_API_STREAM},
         {"/2014-11-13/functions/", "/invoke-async/", IC_API_ASYNC},
@@ -127,7 +130,8 @@ static int check_framing(const ic_request *rq, ic_verdict *v)
         if (strcasecmp(name, "Content-Length") == 0) {
             size_t d = strspn(value, "0123456789");
             if (d == 0 || d > 19 || value[d + strspn(value + d, " \t")]) {
-                refuse(v, 400, "BadRequestException", "Content-Length '%.64s' is not a number", value);
+                refuse(v, 400, "BadRequestException", "Content-Length '%.64s' is not a number",
+                       value);
                 return -1;
             }
             if (cl && strcmp(cl, value) != 0) {
@@ -140,7 +144,8 @@ static int check_framing(const ic_request *rq, ic_verdict *v)
             if (te || strcasecmp(value, "chunked") != 0) {
                 refuse(v, 501, "NotImplementedException",
                        "Transfer-Encoding '%.64s' is not supported: send the payload with "
-                       "Content-Length or Transfer-Encoding: chunked", value);
+                       "Content-Length or Transfer-Encoding: chunked",
+                       value);
                 return -1;
             }
             te = value;
@@ -167,7 +172,8 @@ static void refuse_pattern(ic_verdict *v, const char *what, const char *value, c
 {
     refuse(v, 400, "ValidationException",
            "1 validation error detected: Value '%.140s' at '%s' failed to satisfy constraint: "
-           "Member must satisfy regular expression pattern: %s", value, what, pattern);
+           "Member must satisfy regular expression pattern: %s",
+           value, what, pattern);
 }
 
 /* NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:Q] or
@@ -204,10 +210,12 @@ static int parse_function(const ic_request *rq, const char *given, ic_verdict *v
     }
     snprintf(v->name, sizeof v->name, "%s", name);
     snprintf(v->qualifier, sizeof v->qualifier, "%s", qual ? qual : "");
-    if ((region && strcmp(region, rq->region) != 0) || (account && strcmp(account, rq->account) != 0)) {
-        refuse(v, 404, "ResourceNotFoundException", "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s",
-               region ? region : rq->region, account ? account : rq->account, name,
-               qual ? ":" : "", qual ? qual : "");
+    if ((region && strcmp(region, rq->region) != 0) ||
+        (account && strcmp(account, rq->account) != 0)) {
+        refuse(v, 404, "ResourceNotFoundException",
+               "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s",
+               region ? region : rq->region, account ? account : rq->account, name, qual ? ":" : "",
+               qual ? qual : "");
         return -1;
     }
     return 0;
@@ -224,16 +232,18 @@ static int check_qualifier(const ic_request *rq, ic_verdict *v)
         }
         if (*v->qualifier && strcmp(v->qualifier, q) != 0) {
             refuse(v, 400, "InvalidParameterValueException",
-                   "The derived qualifier from the function name does not match the specified qualifier.");
+                   "The derived qualifier from the function name does not match the specified "
+                   "qualifier.");
             return -1;
         }
         snprintf(v->qualifier, sizeof v->qualifier, "%s", q);
     }
     v->known_function = rq->exists(rq->ctx, v->name, "");
-    if (!v->known_function ||
-        (*v->qualifier && strcmp(v->qualifier, "$LATEST") != 0 && !rq->exists(rq->ctx, v->name, v->qualifier))) {
-        refuse(v, 404, "ResourceNotFoundException", "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s",
-               rq->region, rq->account, v->name, *v->qualifier ? ":" : "", v->qualifier);
+    if (!v->known_function || (*v->qualifier && strcmp(v->qualifier, "$LATEST") != 0 &&
+                               !rq->exists(rq->ctx, v->name, v->qualifier))) {
+        refuse(v, 404, "ResourceNotFoundException",
+               "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", rq->region, rq->account,
+               v->name, *v->qualifier ? ":" : "", v->qualifier);
         return -1;
     }
     return 0;
@@ -271,9 +281,11 @@ static int check_size(const ic_request *rq, ic_verdict *v)
         size = (size_t)strtoull(cl, NULL, 10);
     if (size <= limit)
         return 0;
-    refuse(v, 413, "RequestTooLargeException", "Request must be smaller than %zu bytes for the %s operation",
-           limit, v->api == IC_API_STREAM ? "InvokeWithResponseStream" :
-           v->api == IC_API_ASYNC ? "InvokeAsync" : "InvokeFunction");
+    refuse(v, 413, "RequestTooLargeException",
+           "Request must be smaller than %zu bytes for the %s operation", limit,
+           v->api == IC_API_STREAM  ? "InvokeWithResponseStream"
+           : v->api == IC_API_ASYNC ? "InvokeAsync"
+                                    : "InvokeFunction");
     return -1;
 }
 
@@ -329,7 +341,9 @@ json_object *ic_parse_json(const char *p, size_t n, char *why, size_t whylen)
         snprintf(why, whylen, "unexpected data after the JSON value at offset %zu", at);
     } else {
         snprintf(why, whylen, "%s at offset %zu",
-                 e == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(e), at);
+                 e == json_tokener_continue ? "unexpected end of input"
+                                            : json_tokener_error_desc(e),
+                 at);
     }
     json_object_put(o);
     json_tokener_free(tok);
@@ -347,7 +361,8 @@ static int check_payload(const ic_request *rq, ic_verdict *v)
     json_object *o = ic_parse_json(rq->body, rq->body_len, why, sizeof why);
     if (!o) {
         refuse(v, 400, "InvalidRequestContentException",
-               "Could not parse request body into json: Could not parse payload into json: %s", why);
+               "Could not parse request body into json: Could not parse payload into json: %s",
+               why);
         return -1;
     }
     json_object_put(o);

@@ -21,12 +21,12 @@ enum ic_kind { IC_SYNC, IC_EVENT, IC_STREAM_KIND };
 
 typedef struct ic_request {
     const char *method;
-    const char *path;             /* percent-decoded, without the query */
-    const char *qualifier_arg;    /* ?Qualifier=, or NULL */
-    const ic_header *headers;     /* every header line, repeats included */
+    const char *path;          /* percent-decoded, without the query */
+    const char *qualifier_arg; /* ?Qualifier=, or NULL */
+    const ic_header *headers;  /* every header line, repeats included */
     size_t nheaders;
-    int have_body;                /* 0: only the headers are in (framing checks) */
-    const char *body;             /* the payload (may be truncated past the limit) */
+    int have_body;    /* 0: only the headers are in (framing checks) */
+    const char *body; /* the payload (may be truncated past the limit) */
     size_t body_len;
     size_t body_total;            /* bytes the caller sent */
     const char *region, *account; /* the emulator's */
@@ -36,18 +36,18 @@ typedef struct ic_request {
 } ic_request;
 
 typedef struct ic_verdict {
-    unsigned status;              /* 0: go ahead; else the HTTP status to answer */
-    const char *error_type;       /* x-amzn-ErrorType with status */
+    unsigned status;        /* 0: go ahead; else the HTTP status to answer */
+    const char *error_type; /* x-amzn-ErrorType with status */
     char message[640];
     enum ic_api api;
     enum ic_kind kind;
     int dry_run;
-    int tail;                     /* X-Amz-Log-Type: Tail */
-    int known_function;           /* the name is served (for a 404's wording) */
+    int tail;           /* X-Amz-Log-Type: Tail */
+    int known_function; /* the name is served (for a 404's wording) */
     char name[65];
-    char qualifier[129];          /* "" when none */
-    char *client_context;         /* accepted: the decoded JSON object (malloc'd), or NULL */
-    int empty_payload;            /* no body: the function gets {} as AWS passes */
+    char qualifier[129];  /* "" when none */
+    char *client_context; /* accepted: the decoded JSON object (malloc'd), or NULL */
+    int empty_payload;    /* no body: the function gets {} as AWS passes */
 } ic_verdict;
 
 /* Fill v from rq.  With !rq->have_body only the request line and framing

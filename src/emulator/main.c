@@ -41,9 +41,11 @@ int main(int argc, char **argv)
     }
     struct stat sb;
     if (stat(st.task_root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "lambda-emulator: the task root %s is not a directory; "
+        fprintf(stderr,
+                "lambda-emulator: the task root %s is not a directory; "
                 "point --task-root (or LAMBDA_TASK_ROOT, or task_root in [emulator]) at the "
-                "directory holding the function's code\n", st.task_root);
+                "directory holding the function's code\n",
+                st.task_root);
         emu_settings_free(&st);
         return 2;
     }
@@ -66,7 +68,8 @@ int main(int argc, char **argv)
     char host[64];
     host_of(st.listen, host, sizeof host);
     for (function *fn = e.functions; fn; fn = fn->next)
-        fprintf(stderr, "lambda-emulator: function %s (handler %s, runtime %s) at "
+        fprintf(stderr,
+                "lambda-emulator: function %s (handler %s, runtime %s) at "
                 "http://%s:%u/2015-03-31/functions/%s/invocations\n",
                 fn->name, fn->s->handler, fn->s->runtime, host, e.port, fn->name);
     if (st.http_listen) {
@@ -81,7 +84,8 @@ int main(int argc, char **argv)
 
     int sig = 0;
     sigwait(&set, &sig);
-    fprintf(stderr, "lambda-emulator: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(stderr, "lambda-emulator: %s received, shutting down\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
     emu_stop(&e);
     emu_settings_free(&st);
     return 0;

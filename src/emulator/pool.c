@@ -406,7 +406,8 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     while (inst->running) {
         invocation *inv = inst->running;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            inv_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+            inv_service_error(inv, "Runtime.ExitError",
+                              "Runtime exited without providing a reason");
         else
             inv_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
         end_running(inv);
@@ -418,21 +419,25 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
         double init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
         int timed_out = !inst->init_error_type && inst->kill_reason &&
                         strcmp(inst->kill_reason, "init timeout") == 0;
-        const char *type = inst->init_error_type ? inst->init_error_type :
-                           timed_out ? "Sandbox.Timedout" : "Runtime.ExitError";
-        int n = snprintf(line, sizeof line, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\t"
-                         "Status: %s\tError Type: %s\n", init_ms,
-                         timed_out ? "timeout" : "error", type);
+        const char *type = inst->init_error_type ? inst->init_error_type
+                           : timed_out           ? "Sandbox.Timedout"
+                                                 : "Runtime.ExitError";
+        int n = snprintf(line, sizeof line,
+                         "INIT_REPORT Init Duration: %.2f ms\tPhase: init\t"
+                         "Status: %s\tError Type: %s\n",
+                         init_ms, timed_out ? "timeout" : "error", type);
         report_line(1, line, (size_t)n);
         invocation *inv = dequeue(fn);
         if (inv) {
             if (inst->init_error_type)
-                inv_set_error(inv, inst->init_error_type, inst->init_error.data, inst->init_error.len);
+                inv_set_error(inv, inst->init_error_type, inst->init_error.data,
+                              inst->init_error.len);
             else if (timed_out)
                 inv_service_error(inv, "Sandbox.Timedout", "Init timed out after %.2f seconds",
                                   fn->s->init_timeout);
             else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                inv_service_error(inv, "Runtime.ExitError", "Runtime exited without providing a reason");
+                inv_service_error(inv, "Runtime.ExitError",
+                                  "Runtime exited without providing a reason");
             else
                 inv_service_error(inv, "Runtime.ExitError", "Runtime exited with error: %s", how);
             fail_queued(inv);

@@ -100,7 +100,8 @@ int64_t proctree_start_ns(pid_t pid)
         return -1;
     unsigned long long ticks = 0;
     /* After ')': state (3) ... starttime (22): skip 19 fields. */
-    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+    if (sscanf(p + 1,
+               " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
                &ticks) != 1)
         return -1;
     long hz = sysconf(_SC_CLK_TCK);

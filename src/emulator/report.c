@@ -26,7 +26,7 @@
 #include "posix.h"
 
 typedef struct logev {
-    int fd;                /* 1 or 2; 0 = END of inv */
+    int fd; /* 1 or 2; 0 = END of inv */
     invocation *inv;
     size_t len;
     struct logev *next;
@@ -95,7 +95,8 @@ void report_invocation_start(invocation *inv)
     if (inv->fn->s->log_format == LOGFMT_JSON) {
         now_iso(t, sizeof t);
         n = snprintf(line, sizeof line,
-                     "{\"time\":\"%s\",\"type\":\"platform.start\",\"record\":{\"requestId\":\"%s\",\"version\":\"$LATEST\"}}\n",
+                     "{\"time\":\"%s\",\"type\":\"platform.start\",\"record\":{\"requestId\":\"%"
+                     "s\",\"version\":\"$LATEST\"}}\n",
                      t, inv->id);
     } else {
         n = snprintf(line, sizeof line, "START RequestId: %s Version: $LATEST\n", inv->id);
@@ -149,13 +150,17 @@ static void format_end(invocation *inv, lr_buf *out)
     now_iso(t, sizeof t);
     int timeout = strcmp(inv->status, "timeout") == 0;
     if (s->log_format == LOGFMT_JSON) {
-        lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"platform.runtimeDone\",\"record\":"
-                      "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}}\n",
-                      t, inv->id, inv->status, dur);
-        lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
-                      "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
-                      "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
-                      t, inv->id, dur, billed_ms, s->memory_size, mb);
+        lr_buf_printf(
+            out,
+            "{\"time\":\"%s\",\"type\":\"platform.runtimeDone\",\"record\":"
+            "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}}\n",
+            t, inv->id, inv->status, dur);
+        lr_buf_printf(
+            out,
+            "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
+            "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
+            "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
+            t, inv->id, dur, billed_ms, s->memory_size, mb);
         if (inv->has_init)
             lr_buf_printf(out, ",\"initDurationMs\":%.3f", inv->init_ms);
         lr_buf_printf(out, "},\"status\":\"%s\"}}\n", inv->status);
@@ -164,7 +169,8 @@ static void format_end(invocation *inv, lr_buf *out)
     if (timeout)
         lr_buf_printf(out, "%s %s Task timed out after %.2f seconds\n", t, inv->id, s->timeout);
     lr_buf_printf(out, "END RequestId: %s\n", inv->id);
-    lr_buf_printf(out, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\t"
+    lr_buf_printf(out,
+                  "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\t"
                   "Memory Size: %ld MB\tMax Memory Used: %ld MB",
                   inv->id, dur, billed_ms, s->memory_size, mb);
     if (inv->has_init)

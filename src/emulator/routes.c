@@ -21,8 +21,8 @@
 
 #define MAX_SEGMENTS 64
 
-static const char *const methods[] = {"ANY", "GET", "HEAD", "POST", "PUT", "PATCH",
-                                      "DELETE", "OPTIONS", NULL};
+static const char *const methods[] = {"ANY",   "GET",    "HEAD",    "POST", "PUT",
+                                      "PATCH", "DELETE", "OPTIONS", NULL};
 
 static int valid_segment(const char *s, size_t n, int last)
 {
@@ -48,7 +48,8 @@ int front_route_parse(front_route *r, const char *key, char *err, size_t errlen)
     const char *sp = strchr(key, ' ');
     int ok = 0;
     for (int i = 0; sp && sp[1] == '/' && methods[i]; i++)
-        if (strlen(methods[i]) == (size_t)(sp - key) && strncmp(key, methods[i], (size_t)(sp - key)) == 0)
+        if (strlen(methods[i]) == (size_t)(sp - key) &&
+            strncmp(key, methods[i], (size_t)(sp - key)) == 0)
             ok = 1;
     const char *path = ok ? sp + 1 : "";
     /* "/" alone is the root; otherwise segments between slashes. */
@@ -61,9 +62,11 @@ int front_route_parse(front_route *r, const char *key, char *err, size_t errlen)
         p = slash + 1;
     }
     if (!ok) {
-        snprintf(err, errlen, "bad route '%s': expected $default or METHOD /path, METHOD one of "
+        snprintf(err, errlen,
+                 "bad route '%s': expected $default or METHOD /path, METHOD one of "
                  "ANY, GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, path segments literal, "
-                 "{name}, or {name+} last (e.g. \"GET /pets/{id}\", \"ANY /{proxy+}\")", key);
+                 "{name}, or {name+} last (e.g. \"GET /pets/{id}\", \"ANY /{proxy+}\")",
+                 key);
         return -1;
     }
     r->method = strndup(key, (size_t)(sp - key));
@@ -96,8 +99,8 @@ static size_t split(const char *path, char *buf, size_t buflen, char **seg)
 /* How well route r's path matches the request segments: -1 no match, else
  * fills kind[] (2 literal, 1 {param}, 0 greedy) and *greedy, and adds path
  * parameters to params when not NULL. */
-static int path_match(const front_route *r, char **req, size_t nreq, int *kind,
-                      size_t *nkind, int *greedy, json_object *params)
+static int path_match(const front_route *r, char **req, size_t nreq, int *kind, size_t *nkind,
+                      int *greedy, json_object *params)
 {
     char buf[4096];
     char *seg[MAX_SEGMENTS];
@@ -159,8 +162,8 @@ static int compare(const candidate *a, const candidate *b)
     return b->any - a->any;
 }
 
-int front_route_match(const front_route *routes, const char *method,
-                      const char *path, front_match *m)
+int front_route_match(const front_route *routes, const char *method, const char *path,
+                      front_match *m)
 {
     char buf[4096];
     char *req[MAX_SEGMENTS];

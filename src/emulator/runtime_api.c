@@ -26,21 +26,21 @@ enum route { R_NONE, R_NEXT, R_RESPONSE, R_ERROR, R_INIT_ERROR };
 
 typedef struct rconn {
     enum route route;
-    invocation *inv;      /* with a reference */
-    unsigned status;      /* refuse with this once the body is read */
+    invocation *inv; /* with a reference */
+    unsigned status; /* refuse with this once the body is read */
     int streaming;
     int too_large;
-    int caller_gone;      /* a streamed response nobody reads any more */
+    int caller_gone; /* a streamed response nobody reads any more */
     lr_buf body;
-    waiter w;             /* a /next poll waiting for work */
+    waiter w; /* a /next poll waiting for work */
 } rconn;
 
 /* One per connection (keep-alive: many requests): whose it is, decided on
  * its first request.  See docs/emulator-security.md. */
 typedef struct rpeer {
-    int verdict;          /* 0 not checked yet, 1 a process of the instance, -1 not */
-    pid_t pid;            /* the process of the instance holding it */
-    int64_t start_ns;     /* when it started (CLOCK_BOOTTIME) */
+    int verdict;      /* 0 not checked yet, 1 a process of the instance, -1 not */
+    pid_t pid;        /* the process of the instance holding it */
+    int64_t start_ns; /* when it started (CLOCK_BOOTTIME) */
 } rpeer;
 
 static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -60,7 +60,8 @@ static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
  * other end must be open in one of them.  A refusal is logged once. */
 static void check_peer(struct MHD_Connection *c, instance *inst, rpeer *p)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     unsigned long inode = ci ? peer_socket_inode(ci->client_addr, inst->port) : 0;
     p->pid = inode ? instance_process_holding(inst, inode) : 0;
     p->verdict = p->pid > 0 ? 1 : -1;
@@ -72,11 +73,12 @@ static void check_peer(struct MHD_Connection *c, instance *inst, rpeer *p)
         unsigned port = 0;
         if (ci && ci->client_addr->sa_family == AF_INET)
             port = ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port);
-        int n = snprintf(line, sizeof line,
-                         "lambda-emulator: function %s: refused a Runtime API connection from "
-                         "127.0.0.1:%u (socket inode %lu): not a process of execution environment %u; "
-                         "only the runtime and its child processes may use AWS_LAMBDA_RUNTIME_API\n",
-                         inst->fn->name, port, inode, inst->id);
+        int n =
+            snprintf(line, sizeof line,
+                     "lambda-emulator: function %s: refused a Runtime API connection from "
+                     "127.0.0.1:%u (socket inode %lu): not a process of execution environment %u; "
+                     "only the runtime and its child processes may use AWS_LAMBDA_RUNTIME_API\n",
+                     inst->fn->name, port, inode, inst->id);
         report_line(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
 }
@@ -86,7 +88,8 @@ static void check_peer(struct MHD_Connection *c, instance *inst, rpeer *p)
  * in rc's waiter for the reports. */
 static int admitted(struct MHD_Connection *c, instance *inst, rconn *rc)
 {
-    const union MHD_ConnectionInfo *si = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *si =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     rpeer none = {0, 0, 0}, *p = si && si->socket_context ? si->socket_context : &none;
     if (!p->verdict)
         check_peer(c, inst, p);
@@ -138,7 +141,8 @@ static enum MHD_Result reply_next(struct MHD_Connection *c, instance *inst, rcon
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", inv->id);
     MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
-    MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn", inv->arn ? inv->arn : fn->arn);
+    MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn",
+                            inv->arn ? inv->arn : fn->arn);
     MHD_add_response_header(r, "Lambda-Runtime-Trace-Id", inv->trace);
     MHD_add_response_header(r, "Lambda-Runtime-Invocation-Id", inv->nonce);
     if (inv->client_context)
@@ -192,13 +196,15 @@ static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const cha
     if (rc->route != R_RESPONSE && rc->route != R_ERROR)
         return;
     int status = 400;
-    const char *nonce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Invocation-Id");
+    const char *nonce =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Invocation-Id");
     rc->inv = pool_lookup(inst, id, nonce, &status);
     if (!rc->inv) {
         rc->status = (unsigned)status;
         return;
     }
-    const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+    const char *mode =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
     if (rc->route == R_RESPONSE && mode && strcasecmp(mode, "streaming") == 0) {
         rc->streaming = 1;
         emu *e = inst->fn->emu;
@@ -234,9 +240,11 @@ static void take_stream(struct MHD_Connection *c, rconn *rc, const char *data, s
     }
 }
 
-static void take_data(struct MHD_Connection *c, instance *inst, rconn *rc, const char *data, size_t n)
+static void take_data(struct MHD_Connection *c, instance *inst, rconn *rc, const char *data,
+                      size_t n)
 {
-    if (rc->status || (rc->route != R_RESPONSE && rc->route != R_ERROR && rc->route != R_INIT_ERROR))
+    if (rc->status ||
+        (rc->route != R_RESPONSE && rc->route != R_ERROR && rc->route != R_INIT_ERROR))
         return; /* refused or unknown: read and drop */
     if (rc->route == R_RESPONSE && rc->streaming) {
         emu *e = inst->fn->emu;
@@ -261,21 +269,24 @@ static enum MHD_Result accepted(struct MHD_Connection *c)
 static enum MHD_Result stale(struct MHD_Connection *c, unsigned status)
 {
     if (status == 410)
-        return http_reply_error(c, 410, "InvocationGone",
-                                "this invocation already ended (timed out, answered, or a stale delivery); "
-                                "go on with the next invocation");
+        return http_reply_error(
+            c, 410, "InvocationGone",
+            "this invocation already ended (timed out, answered, or a stale delivery); "
+            "go on with the next invocation");
     if (status == 404)
         return http_reply_error(c, 404, "NotFound", "no such Runtime API call");
     if (status == 428)
-        return http_reply_error(c, 400, "MissingInvocationId",
-                                "this runtime has echoed Lambda-Runtime-Invocation-Id before; a post "
-                                "without it is refused (echo the header /next gave with the request id)");
+        return http_reply_error(
+            c, 400, "MissingInvocationId",
+            "this runtime has echoed Lambda-Runtime-Invocation-Id before; a post "
+            "without it is refused (echo the header /next gave with the request id)");
     if (status == 403)
         return http_reply_error(c, 403, "AccessDeniedException",
                                 "this Runtime API serves only the processes of its own execution "
                                 "environment (the runtime and its child processes)");
-    return http_reply_error(c, 400, "InvalidRequestID",
-                            "no invocation with this request id runs in this execution environment");
+    return http_reply_error(
+        c, 400, "InvalidRequestID",
+        "no invocation with this request id runs in this execution environment");
 }
 
 static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *rc)
@@ -285,15 +296,16 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
     if (rc->status)
         return stale(c, rc->status);
     switch (rc->route) {
-    case R_NEXT:
-        return reply_next(c, inst, rc);
+    case R_NEXT: return reply_next(c, inst, rc);
     case R_RESPONSE: {
         const char *etype = NULL;
         char *ebody = NULL;
         size_t elen = 0;
         if (rc->streaming) {
-            etype = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
-            const char *b64 = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
+            etype = MHD_lookup_connection_value(c, MHD_FOOTER_KIND,
+                                                "Lambda-Runtime-Function-Error-Type");
+            const char *b64 = MHD_lookup_connection_value(c, MHD_FOOTER_KIND,
+                                                          "Lambda-Runtime-Function-Error-Body");
             if (b64)
                 ebody = lr_base64_decode(b64, strlen(b64), &elen);
         }
@@ -302,9 +314,10 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         int live = inv->state == INV_RUNNING;
         if (live) {
             if (rc->too_large) {
-                inv_service_error(inv, "Function.ResponseSizeTooLarge",
-                                  "Response payload size exceeded maximum allowed payload size (%d bytes).",
-                                  inv->kind == INV_STREAM && rc->streaming ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT);
+                inv_service_error(
+                    inv, "Function.ResponseSizeTooLarge",
+                    "Response payload size exceeded maximum allowed payload size (%d bytes).",
+                    inv->kind == INV_STREAM && rc->streaming ? EMU_STREAM_LIMIT : EMU_SYNC_LIMIT);
             } else if (etype && *etype) {
                 inv_set_error(inv, etype, ebody, elen);
             } else if (!rc->streaming) {
@@ -319,18 +332,21 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         if (!live || pool_finish(inv) < 0)
             return stale(c, 410);
         if (rc->caller_gone)
-            return http_reply_error(c, 410, "InvocationGone",
-                                    "the caller disconnected: the rest of the streamed response was "
-                                    "discarded; go on with the next invocation");
+            return http_reply_error(
+                c, 410, "InvocationGone",
+                "the caller disconnected: the rest of the streamed response was "
+                "discarded; go on with the next invocation");
         if (rc->too_large)
-            return http_reply_error(c, 413, "RequestEntityTooLarge",
-                                    rc->streaming && inv->kind == INV_STREAM ?
-                                    "streamed response exceeds 209715200 bytes" :
-                                    "response payload exceeds 6291456 bytes; stream it or make it smaller");
+            return http_reply_error(
+                c, 413, "RequestEntityTooLarge",
+                rc->streaming && inv->kind == INV_STREAM
+                    ? "streamed response exceeds 209715200 bytes"
+                    : "response payload exceeds 6291456 bytes; stream it or make it smaller");
         return accepted(c);
     }
     case R_ERROR: {
-        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+        const char *type =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
         instance_drain(inst);
         pthread_mutex_lock(&e->lock);
         int live = inv->state == INV_RUNNING;
@@ -342,21 +358,20 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         return accepted(c);
     }
     case R_INIT_ERROR: {
-        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+        const char *type =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
         if (pool_init_error(inst, type, rc->body.data, rc->body.len) < 0)
             return http_reply_error(c, 403, "InvalidStateTransition",
                                     "init errors are accepted only before the first /next, once");
         return accepted(c);
     }
-    default:
-        return stale(c, 404);
+    default: return stale(c, 404);
     }
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version,
-                              const char *upload_data, size_t *upload_data_size,
-                              void **con_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
 {
     instance *inst = cls;
     rconn *rc = *con_cls;

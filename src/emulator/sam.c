@@ -31,7 +31,7 @@
 typedef struct sam {
     emu_settings *st;
     yaml_document_t doc;
-    yaml_node_t *params;      /* Parameters, or NULL */
+    yaml_node_t *params; /* Parameters, or NULL */
     const char *path;
     char *err;
     size_t errlen;
@@ -78,8 +78,12 @@ static const char *plain(yaml_node_t *n)
 
 static int ref(sam *t, const char *name, lr_buf *out)
 {
-    static const struct { const char *name, *value; } pseudo[] = {
-        {"AWS::StackName", "local"}, {"AWS::Partition", "aws"}, {"AWS::URLSuffix", "amazonaws.com"},
+    static const struct {
+        const char *name, *value;
+    } pseudo[] = {
+        {"AWS::StackName", "local"},
+        {"AWS::Partition", "aws"},
+        {"AWS::URLSuffix", "amazonaws.com"},
     };
     for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++)
         if (strcmp(name, pseudo[i].name) == 0)
@@ -143,7 +147,9 @@ static int set(sam *t, const char *fn, const char *key, yaml_node_t *n, const ch
 {
     char *v = value(t, n);
     if (!v) {
-        note(t, where, "not emulated: the value is not a plain scalar, !Ref or !Sub of a parameter with a Default");
+        note(t, where,
+             "not emulated: the value is not a plain scalar, !Ref or !Sub of a parameter with a "
+             "Default");
         return 0;
     }
     char msg[512];
@@ -162,7 +168,8 @@ static int environment(sam *t, const char *fn, yaml_node_t *env, const char *whe
         note(t, where, "not emulated: expected Variables: {NAME: value}");
         return 0;
     }
-    for (yaml_node_pair_t *p = vars->data.mapping.pairs.start; p < vars->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = vars->data.mapping.pairs.start; p < vars->data.mapping.pairs.top;
+         p++) {
         const char *name = plain(node(t, p->key));
         char key[300];
         snprintf(key, sizeof key, "env.%s", name ? name : "");
@@ -190,7 +197,8 @@ static int image_config(sam *t, const char *fn, yaml_node_t *ic, const char *whe
             if (v->data.sequence.items.top - v->data.sequence.items.start > 1)
                 note(t, w, "only the first item (the handler) is used");
         } else {
-            note(t, w, "not emulated (the emulator runs the runtime with the handler as its argument)");
+            note(t, w,
+                 "not emulated (the emulator runs the runtime with the handler as its argument)");
         }
     }
     return 0;
@@ -239,7 +247,8 @@ static int event(sam *t, const char *fn, yaml_node_t *ev, const char *where)
     int rc = add_route(t, key, fn, pf, timeout);
     free(method), free(path), free(pfv), free(tmo);
     if (props && props->type == YAML_MAPPING_NODE)
-        for (yaml_node_pair_t *p = props->data.mapping.pairs.start; p < props->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = props->data.mapping.pairs.start;
+             p < props->data.mapping.pairs.top; p++) {
             const char *k = plain(node(t, p->key));
             static const char *const used[] = {"Method", "Path", "PayloadFormatVersion",
                                                "TimeoutInMillis", NULL};
@@ -261,7 +270,8 @@ static int events(sam *t, const char *fn, yaml_node_t *evs, const char *where)
     char w[WHERE_MAX];
     if (!evs || evs->type != YAML_MAPPING_NODE)
         return 0;
-    for (yaml_node_pair_t *p = evs->data.mapping.pairs.start; p < evs->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = evs->data.mapping.pairs.start; p < evs->data.mapping.pairs.top;
+         p++) {
         const char *name = plain(node(t, p->key));
         at(w, where, name);
         if (event(t, fn, node(t, p->value), w) < 0)
@@ -286,13 +296,18 @@ static int url_config(sam *t, const char *fn, yaml_node_t *u, const char *where)
 /* The Properties of a function (fn) or Globals.Function (fn NULL). */
 static int properties(sam *t, const char *fn, yaml_node_t *props, const char *where)
 {
-    static const struct { const char *name, *key; } simple[] = {
-        {"Handler", "handler"}, {"Timeout", "timeout"}, {"MemorySize", "memory_size"},
+    static const struct {
+        const char *name, *key;
+    } simple[] = {
+        {"Handler", "handler"},
+        {"Timeout", "timeout"},
+        {"MemorySize", "memory_size"},
     };
     char w[WHERE_MAX];
     if (!props || props->type != YAML_MAPPING_NODE)
         return 0;
-    for (yaml_node_pair_t *p = props->data.mapping.pairs.start; p < props->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = props->data.mapping.pairs.start; p < props->data.mapping.pairs.top;
+         p++) {
         const char *k = plain(node(t, p->key));
         yaml_node_t *v = node(t, p->value);
         int rc = 0, done = 0;
@@ -323,15 +338,17 @@ static int resources(sam *t, yaml_node_t *res)
     char w[WHERE_MAX];
     if (!res || res->type != YAML_MAPPING_NODE)
         return 0;
-    for (yaml_node_pair_t *p = res->data.mapping.pairs.start; p < res->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = res->data.mapping.pairs.start; p < res->data.mapping.pairs.top;
+         p++) {
         const char *name = plain(node(t, p->key));
         yaml_node_t *r = node(t, p->value);
         const char *type = plain(get(t, r, "Type"));
         at(w, "Resources", name);
         if (!name || !type || strcmp(type, "AWS::Serverless::Function") != 0) {
             char what[256];
-            snprintf(what, sizeof what, "%s not emulated%s", type ? type : "a resource without Type",
-                     type && strstr(type, "Api") ? " (its routes are served by the HTTP front)" : "");
+            snprintf(
+                what, sizeof what, "%s not emulated%s", type ? type : "a resource without Type",
+                type && strstr(type, "Api") ? " (its routes are served by the HTTP front)" : "");
             note(t, w, what);
             continue;
         }
@@ -368,14 +385,21 @@ static int globals(sam *t, yaml_node_t *g)
 
 static int top_level(sam *t, yaml_node_t *root)
 {
-    static const char *const quiet[] = {"AWSTemplateFormatVersion", "Transform", "Description",
-                                        "Parameters", "Globals", "Resources", NULL};
+    static const char *const quiet[] = {"AWSTemplateFormatVersion",
+                                        "Transform",
+                                        "Description",
+                                        "Parameters",
+                                        "Globals",
+                                        "Resources",
+                                        NULL};
     if (!root || root->type != YAML_MAPPING_NODE) {
-        snprintf(t->err, t->errlen, "%s: not a SAM template (expected a mapping with Resources)", t->path);
+        snprintf(t->err, t->errlen, "%s: not a SAM template (expected a mapping with Resources)",
+                 t->path);
         return -1;
     }
     t->params = get(t, root, "Parameters");
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
         const char *k = plain(node(t, p->key));
         int known = 0;
         for (int i = 0; k && quiet[i]; i++)
@@ -402,9 +426,10 @@ int sam_load(emu_settings *st, const char *path, char *err, size_t errlen)
     int ok = yaml_parser_load(&parser, &t.doc);
     if (!ok) {
         snprintf(err, errlen, "%s:%lu:%lu: YAML error: %s%s%s", path,
-                 (unsigned long)parser.problem_mark.line + 1, (unsigned long)parser.problem_mark.column + 1,
-                 parser.problem ? parser.problem : "unreadable",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
+                 (unsigned long)parser.problem_mark.line + 1,
+                 (unsigned long)parser.problem_mark.column + 1,
+                 parser.problem ? parser.problem : "unreadable", parser.context ? " " : "",
+                 parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         fclose(f);
         return -1;

@@ -24,8 +24,10 @@
 
 static int usage(int argc, char **argv)
 {
-    fprintf(stderr, ME ": expected exactly one argument, the handler as module.function "
-                    "(e.g. lambda_function.handler), but got %d argument(s)", argc - 1);
+    fprintf(stderr,
+            ME ": expected exactly one argument, the handler as module.function "
+               "(e.g. lambda_function.handler), but got %d argument(s)",
+            argc - 1);
     for (int i = 1; i < argc; i++)
         fprintf(stderr, "%s%s", i == 1 ? ": " : " ", argv[i]);
     fprintf(stderr, ".\n" ME ": set it with CMD [\"module.function\"] in your Dockerfile, "

@@ -30,10 +30,13 @@ static const struct known_header known[] = {
     {NULL, 0},
 };
 
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
-int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len,
-                         char *err, size_t errlen)
+int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len, char *err,
+                         size_t errlen)
 {
     const char *colon = memchr(line, ':', len);
     if (!colon)
@@ -62,8 +65,10 @@ int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len,
     if (h->offset == (size_t)-1) {
         char buf[32], *stop;
         if (vlen == 0 || vlen >= sizeof buf) {
-            snprintf(err, errlen, "bad Lambda-Runtime-Deadline-Ms value '%.*s': expected Unix epoch milliseconds",
-                     (int)(vlen < 64 ? vlen : 64), v);
+            snprintf(
+                err, errlen,
+                "bad Lambda-Runtime-Deadline-Ms value '%.*s': expected Unix epoch milliseconds",
+                (int)(vlen < 64 ? vlen : 64), v);
             return -1;
         }
         memcpy(buf, v, vlen);
@@ -71,7 +76,9 @@ int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len,
         errno = 0;
         long long ms = strtoll(buf, &stop, 10);
         if (errno || *stop || ms < 0) {
-            snprintf(err, errlen, "bad Lambda-Runtime-Deadline-Ms value '%s': expected Unix epoch milliseconds", buf);
+            snprintf(err, errlen,
+                     "bad Lambda-Runtime-Deadline-Ms value '%s': expected Unix epoch milliseconds",
+                     buf);
             return -1;
         }
         inv->deadline_ms = ms;
@@ -92,18 +99,23 @@ int lr_invocation_check(const lambda_invocation *inv, char *err, size_t errlen)
 {
     const char *id = inv->request_id;
     if (!id || !*id) {
-        snprintf(err, errlen, "the Runtime API sent an invocation without a Lambda-Runtime-Aws-Request-Id header");
+        snprintf(
+            err, errlen,
+            "the Runtime API sent an invocation without a Lambda-Runtime-Aws-Request-Id header");
         return -1;
     }
     for (const char *p = id; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c <= ' ' || c >= 0x7f || strchr("/?#%\\\"<>", c)) {
-            snprintf(err, errlen, "the Runtime API sent request id '%s', which cannot be used in a URL path", id);
+            snprintf(err, errlen,
+                     "the Runtime API sent request id '%s', which cannot be used in a URL path",
+                     id);
             return -1;
         }
     }
     if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
-        snprintf(err, errlen, "the Runtime API sent request id '%s', which cannot be used in a URL path", id);
+        snprintf(err, errlen,
+                 "the Runtime API sent request id '%s', which cannot be used in a URL path", id);
         return -1;
     }
     return 0;

@@ -21,12 +21,12 @@
 typedef struct lr_host_ops {
     /* Post the response (data, len, content type never NULL).  Return
      * LAMBDA_OK when the Runtime API accepted it, LAMBDA_ERR otherwise. */
-    int (*respond)(void *host, lambda_invocation *inv, const void *data,
-                   size_t len, const char *content_type);
+    int (*respond)(void *host, lambda_invocation *inv, const void *data, size_t len,
+                   const char *content_type);
     /* Post an error: error_type for the Lambda-Runtime-Function-Error-Type
      * header, body the error JSON document. */
-    int (*fail)(void *host, lambda_invocation *inv, const char *error_type,
-                const char *body, size_t len);
+    int (*fail)(void *host, lambda_invocation *inv, const char *error_type, const char *body,
+                size_t len);
     /* Response streaming (stream.c); NULL when the host cannot stream.
      * stream_open starts the streamed /response post, stream_write sends
      * len > 0 bytes before it returns, stream_close ends the stream: cleanly
@@ -57,8 +57,8 @@ struct lambda_invocation {
     json_object *event_json;
     int json_parsed;
     /* from the /next headers; NULL when absent */
-    char *request_id, *arn, *trace_id, *client_context, *cognito_identity,
-         *tenant_id, *invocation_id;
+    char *request_id, *arn, *trace_id, *client_context, *cognito_identity, *tenant_id,
+        *invocation_id;
     int64_t deadline_ms;
     int answered;
     int stream; /* LR_STREAM_* */
@@ -76,8 +76,8 @@ LR_EXPORT int lr_function_info_from_env(lr_function_info *fn);
 LR_EXPORT void lr_function_info_free(lr_function_info *fn);
 
 /* --- invocations ------------------------------------------------------ */
-LR_EXPORT void lr_invocation_init(lambda_invocation *inv, const lr_host_ops *ops,
-                                  void *host, const lr_function_info *fn);
+LR_EXPORT void lr_invocation_init(lambda_invocation *inv, const lr_host_ops *ops, void *host,
+                                  const lr_function_info *fn);
 /* Forget the current invocation (headers, parsed JSON, answered flag); the
  * event buffer is kept for the next one unless it grew beyond 1 MiB. */
 LR_EXPORT void lr_invocation_reset(lambda_invocation *inv);
@@ -92,8 +92,8 @@ LR_EXPORT int lr_invocation_append(lambda_invocation *inv, const void *data, siz
  * if it was a Runtime API header and was stored, 0 if it is some other line
  * (status line, unknown header, blank), -1 if out of memory or the value of a
  * known header is malformed (err says which). */
-LR_EXPORT int lr_invocation_header(lambda_invocation *inv, const char *line,
-                                   size_t len, char *err, size_t errlen);
+LR_EXPORT int lr_invocation_header(lambda_invocation *inv, const char *line, size_t len, char *err,
+                                   size_t errlen);
 /* After all headers: check the invocation can be answered (a request id that
  * is safe in a URL path).  Returns 0 or -1 with err set. */
 LR_EXPORT int lr_invocation_check(const lambda_invocation *inv, char *err, size_t errlen);
@@ -121,7 +121,7 @@ LR_EXPORT extern const char *const lr_log_level_names[];
 LR_EXPORT extern const char *const lr_log_format_names[];
 LR_EXPORT void lr_log_configure(lambda_log_level min_level, lr_log_format format);
 /* One line from the runtime itself (request_id may be NULL). */
-LR_EXPORT void lr_log(const char *request_id, lambda_log_level level,
-                      const char *fmt, ...) LAMBDA_PRINTF(3, 4);
+LR_EXPORT void lr_log(const char *request_id, lambda_log_level level, const char *fmt, ...)
+    LAMBDA_PRINTF(3, 4);
 
 #endif

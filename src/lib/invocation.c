@@ -46,8 +46,8 @@ void lr_function_info_free(lr_function_info *fn)
     memset(fn, 0, sizeof *fn);
 }
 
-void lr_invocation_init(lambda_invocation *inv, const lr_host_ops *ops,
-                        void *host, const lr_function_info *fn)
+void lr_invocation_init(lambda_invocation *inv, const lr_host_ops *ops, void *host,
+                        const lr_function_info *fn)
 {
     memset(inv, 0, sizeof *inv);
     inv->ops = ops;
@@ -57,8 +57,9 @@ void lr_invocation_init(lambda_invocation *inv, const lr_host_ops *ops,
 
 static void clear_headers(lambda_invocation *inv)
 {
-    char **fields[] = {&inv->request_id, &inv->arn, &inv->trace_id, &inv->client_context,
-                       &inv->cognito_identity, &inv->tenant_id, &inv->invocation_id};
+    char **fields[] = {
+        &inv->request_id,       &inv->arn,       &inv->trace_id,     &inv->client_context,
+        &inv->cognito_identity, &inv->tenant_id, &inv->invocation_id};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         free(*fields[i]);
         *fields[i] = NULL;
@@ -164,8 +165,14 @@ json_object *lambda_event_json(lambda_invocation *inv)
     return inv->event_json;
 }
 
-const char *lambda_request_id(const lambda_invocation *inv) { return inv->request_id; }
-int64_t lambda_deadline_ms(const lambda_invocation *inv) { return inv->deadline_ms; }
+const char *lambda_request_id(const lambda_invocation *inv)
+{
+    return inv->request_id;
+}
+int64_t lambda_deadline_ms(const lambda_invocation *inv)
+{
+    return inv->deadline_ms;
+}
 
 int64_t lambda_remaining_ms(const lambda_invocation *inv)
 {
@@ -173,16 +180,49 @@ int64_t lambda_remaining_ms(const lambda_invocation *inv)
     return left > 0 ? left : 0;
 }
 
-const char *lambda_invoked_function_arn(const lambda_invocation *inv) { return inv->arn; }
-const char *lambda_trace_id(const lambda_invocation *inv) { return inv->trace_id; }
-const char *lambda_client_context(const lambda_invocation *inv) { return inv->client_context; }
-const char *lambda_cognito_identity(const lambda_invocation *inv) { return inv->cognito_identity; }
-const char *lambda_tenant_id(const lambda_invocation *inv) { return inv->tenant_id; }
+const char *lambda_invoked_function_arn(const lambda_invocation *inv)
+{
+    return inv->arn;
+}
+const char *lambda_trace_id(const lambda_invocation *inv)
+{
+    return inv->trace_id;
+}
+const char *lambda_client_context(const lambda_invocation *inv)
+{
+    return inv->client_context;
+}
+const char *lambda_cognito_identity(const lambda_invocation *inv)
+{
+    return inv->cognito_identity;
+}
+const char *lambda_tenant_id(const lambda_invocation *inv)
+{
+    return inv->tenant_id;
+}
 
-const char *lambda_function_name(const lambda_invocation *inv) { return inv->fn ? inv->fn->name : NULL; }
-const char *lambda_function_version(const lambda_invocation *inv) { return inv->fn ? inv->fn->version : NULL; }
-int lambda_function_memory_mb(const lambda_invocation *inv) { return inv->fn ? inv->fn->memory_mb : 0; }
-const char *lambda_log_group_name(const lambda_invocation *inv) { return inv->fn ? inv->fn->log_group : NULL; }
-const char *lambda_log_stream_name(const lambda_invocation *inv) { return inv->fn ? inv->fn->log_stream : NULL; }
+const char *lambda_function_name(const lambda_invocation *inv)
+{
+    return inv->fn ? inv->fn->name : NULL;
+}
+const char *lambda_function_version(const lambda_invocation *inv)
+{
+    return inv->fn ? inv->fn->version : NULL;
+}
+int lambda_function_memory_mb(const lambda_invocation *inv)
+{
+    return inv->fn ? inv->fn->memory_mb : 0;
+}
+const char *lambda_log_group_name(const lambda_invocation *inv)
+{
+    return inv->fn ? inv->fn->log_group : NULL;
+}
+const char *lambda_log_stream_name(const lambda_invocation *inv)
+{
+    return inv->fn ? inv->fn->log_stream : NULL;
+}
 
-const char *lambda_runtime_version(void) { return PACKAGE_VERSION; }
+const char *lambda_runtime_version(void)
+{
+    return PACKAGE_VERSION;
+}

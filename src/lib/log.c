@@ -54,7 +54,8 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
             json_object_object_add(o, "requestId", json_object_new_string(request_id));
         json_object_object_add(o, "message", json_object_new_string(msg));
         if (fields) {
-            json_object_object_foreach(fields, key, value) {
+            json_object_object_foreach(fields, key, value)
+            {
                 if (!reserved(key))
                     json_object_object_add(o, key, json_object_get(value));
             }
@@ -73,7 +74,8 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
     }
     char *line = NULL;
     const char *extra = fields && json_object_object_length(fields) > 0
-        ? json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN) : NULL;
+                            ? json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN)
+                            : NULL;
     int n = asprintf(&line, "%s\t%s\t%s\t%s%s%s\n", stamp, request_id ? request_id : "-",
                      lr_log_level_names[level], msg, extra ? " " : "", extra ? extra : "");
     if (n > 0)
@@ -81,9 +83,9 @@ static void emit(const char *request_id, lambda_log_level level, const char *msg
     free(line);
 }
 
-__attribute__((format(printf, 4, 0)))
-static void vlog(const char *request_id, lambda_log_level level, json_object *fields,
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vlog(const char *request_id,
+                                                       lambda_log_level level, json_object *fields,
+                                                       const char *fmt, va_list ap)
 {
     if (level < min_level || !fmt)
         return;
@@ -114,8 +116,8 @@ void lambda_log(const lambda_invocation *inv, lambda_log_level level, const char
     va_end(ap);
 }
 
-void lambda_log_fields(const lambda_invocation *inv, lambda_log_level level,
-                       json_object *fields, const char *fmt, ...)
+void lambda_log_fields(const lambda_invocation *inv, lambda_log_level level, json_object *fields,
+                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -20,15 +20,15 @@ static int claim(lambda_invocation *inv, const char *what)
     if (inv->answered) {
         lr_log(inv->request_id, LAMBDA_LOG_ERROR,
                "%s refused: this invocation was already answered (a handler ends an "
-               "invocation exactly once)", what);
+               "invocation exactly once)",
+               what);
         return LAMBDA_ERR;
     }
     inv->answered = 1;
     return LAMBDA_OK;
 }
 
-int lambda_respond(lambda_invocation *inv, const void *data, size_t len,
-                   const char *content_type)
+int lambda_respond(lambda_invocation *inv, const void *data, size_t len, const char *content_type)
 {
     if (claim(inv, "lambda_respond()") != LAMBDA_OK)
         return LAMBDA_ERR;
@@ -45,7 +45,8 @@ int lambda_respond_json(lambda_invocation *inv, json_object *obj)
         return LAMBDA_ERR;
     }
     size_t len;
-    const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    const char *text = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     int rc = inv->ops->respond(inv->host, inv, text, len, DEFAULT_CONTENT_TYPE);
     json_object_put(obj);
     return rc;

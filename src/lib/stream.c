@@ -24,7 +24,8 @@ int lambda_stream_open(lambda_invocation *inv, const char *content_type)
     if (inv->answered) {
         lr_log(inv->request_id, LAMBDA_LOG_ERROR,
                "lambda_stream_open() refused: this invocation was already %s (a handler ends an "
-               "invocation exactly once)", inv->stream ? "streaming" : "answered");
+               "invocation exactly once)",
+               inv->stream ? "streaming" : "answered");
         return LAMBDA_ERR;
     }
     if (!inv->ops->stream_open) {
@@ -35,8 +36,8 @@ int lambda_stream_open(lambda_invocation *inv, const char *content_type)
     }
     inv->answered = 1;
     if (inv->ops->stream_open(inv->host, inv,
-                              content_type && *content_type ? content_type : DEFAULT_STREAM_TYPE)
-        != LAMBDA_OK) {
+                              content_type && *content_type ? content_type : DEFAULT_STREAM_TYPE) !=
+        LAMBDA_OK) {
         /* nothing reached the caller: the invocation may still be answered */
         inv->answered = 0;
         return LAMBDA_ERR;
@@ -50,8 +51,8 @@ int lambda_stream_write(lambda_invocation *inv, const void *data, size_t len)
     if (inv->stream != LR_STREAM_OPEN) {
         /* a broken stream was logged when it broke */
         if (inv->stream != LR_STREAM_BROKEN)
-            lr_log(inv->request_id, LAMBDA_LOG_ERROR,
-                   "lambda_stream_write() refused: %s", inv->stream == LR_STREAM_ENDED
+            lr_log(inv->request_id, LAMBDA_LOG_ERROR, "lambda_stream_write() refused: %s",
+                   inv->stream == LR_STREAM_ENDED
                        ? "the stream already ended (lambda_fail() was called)"
                        : "no stream is open; call lambda_stream_open() first");
         return LAMBDA_ERR;

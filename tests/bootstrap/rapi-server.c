@@ -61,9 +61,9 @@ typedef enum MHD_Result MHD_RESULT;
 #endif
 
 #define MAX_HEADERS 16
-#define POST_HANG 1   /* post=hang: never answer the post */
-#define POST_SHORT 2  /* post=short: answer one byte short of Content-Length */
-#define POST_STALL 3  /* post=stall: stop reading the body after its first bytes */
+#define POST_HANG 1  /* post=hang: never answer the post */
+#define POST_SHORT 2 /* post=short: answer one byte short of Content-Length */
+#define POST_STALL 3 /* post=stall: stop reading the body after its first bytes */
 
 typedef enum { STEP_INVOKE, STEP_STATUS, STEP_VANISH } step_kind;
 
@@ -72,10 +72,10 @@ typedef struct step {
     char *event;
     size_t event_len;
     char id[1024];
-    int noid;               /* send no request id header */
+    int noid;                     /* send no request id header */
     unsigned post_status, status; /* post_status: POST_HANG, POST_SHORT or HTTP */
     long long deadline;
-    long long term_ms; /* -1: none */
+    long long term_ms;  /* -1: none */
     long long delay_ms; /* hold GET /next this long first */
     char *headers[MAX_HEADERS];
     int nheaders;
@@ -90,7 +90,7 @@ static struct {
     /* guarded by lock */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    long served;         /* steps handed out */
+    long served; /* steps handed out */
     int posts, gets;
     int await_answers; /* -a */
     long unanswered;   /* invocations served and not yet posted for */
@@ -99,11 +99,14 @@ static struct {
     long long started_us;
     long long term_at_us; /* when to send SIGTERM (0: not scheduled) */
     FILE *requests;
-} S = {.prefix = "", .repeat = 1, .init_post = 202, .lock = PTHREAD_MUTEX_INITIALIZER,
-       .cond = PTHREAD_COND_INITIALIZER, .first_next_us = -1};
+} S = {.prefix = "",
+       .repeat = 1,
+       .init_post = 202,
+       .lock = PTHREAD_MUTEX_INITIALIZER,
+       .cond = PTHREAD_COND_INITIALIZER,
+       .first_next_us = -1};
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -224,7 +227,8 @@ static void write_file(const char *name, const void *data, size_t len)
     fclose(f);
 }
 
-static MHD_RESULT dump_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static MHD_RESULT dump_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
 {
     fprintf(cls, "%s: %s\n", key, value ? value : "");
     return MHD_YES;
@@ -243,8 +247,8 @@ static void record_headers(struct MHD_Connection *c, const char *name)
 
 static MHD_RESULT reply(struct MHD_Connection *c, unsigned status, const char *body)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-                                                             MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_RESULT ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -266,7 +270,8 @@ static int hold_until_shutdown(long long ms)
     pthread_mutex_lock(&S.lock);
     int rc = 0;
     while (!S.shutdown && rc == 0)
-        rc = ms ? pthread_cond_timedwait(&S.cond, &S.lock, &until) : pthread_cond_wait(&S.cond, &S.lock);
+        rc = ms ? pthread_cond_timedwait(&S.cond, &S.lock, &until)
+                : pthread_cond_wait(&S.cond, &S.lock);
     int stopped = S.shutdown;
     pthread_mutex_unlock(&S.lock);
     return stopped;
@@ -289,8 +294,8 @@ static ssize_t short_body(void *cls, uint64_t pos, char *buf, size_t max)
 
 static MHD_RESULT reply_short(struct MHD_Connection *c)
 {
-    struct MHD_Response *r = MHD_create_response_from_callback(
-        sizeof "{\"status\":\"OK\"}" - 1, 64, short_body, NULL, NULL);
+    struct MHD_Response *r = MHD_create_response_from_callback(sizeof "{\"status\":\"OK\"}" - 1, 64,
+                                                               short_body, NULL, NULL);
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_RESULT ret = MHD_queue_response(c, 202, r);
     MHD_destroy_response(r);
@@ -344,7 +349,8 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
     if (st->kind == STEP_STATUS) {
         log_request("GET", url, st->status);
         pthread_mutex_unlock(&S.lock);
-        return reply(c, st->status, "{\"errorMessage\":\"scripted failure\",\"errorType\":\"Test.Scripted\"}");
+        return reply(c, st->status,
+                     "{\"errorMessage\":\"scripted failure\",\"errorType\":\"Test.Scripted\"}");
     }
     log_request("GET", url, 200);
     S.unanswered++;
@@ -354,8 +360,8 @@ static MHD_RESULT serve_next(struct MHD_Connection *c, const char *url)
     if (st->delay_ms > 0 && hold_until_shutdown(st->delay_ms))
         return MHD_NO; /* stopped while holding */
 
-    struct MHD_Response *r = MHD_create_response_from_buffer(st->event_len, st->event,
-                                                             MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(st->event_len, st->event, MHD_RESPMEM_PERSISTENT);
     char deadline[32];
     snprintf(deadline, sizeof deadline, "%lld", epoch_ms() + st->deadline);
     if (!st->noid)
@@ -427,14 +433,15 @@ static MHD_RESULT finish_post(struct MHD_Connection *c, const char *url, upload 
     if (status == 202)
         return reply(c, status, "{\"status\":\"OK\"}");
     char body[256];
-    snprintf(body, sizeof body, "{\"errorMessage\":\"scripted answer %u\",\"errorType\":\"Test.Status%u\"}",
-             status, status);
+    snprintf(body, sizeof body,
+             "{\"errorMessage\":\"scripted answer %u\",\"errorType\":\"Test.Status%u\"}", status,
+             status);
     return reply(c, status, body);
 }
 
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *c, const char *url,
-                             const char *method, const char *version,
-                             const char *data, size_t *data_size, void **con_cls)
+                             const char *method, const char *version, const char *data,
+                             size_t *data_size, void **con_cls)
 {
     pthread_mutex_lock(&S.lock);
     int gone = S.vanished || S.shutdown;
@@ -552,14 +559,18 @@ int main(int argc, char **argv)
         case 'q': S.quiet = 1; break;
         case 'a': S.await_answers = 1; break;
         case 'i':
-            S.init_post = strcmp(optarg, "hang") == 0 ? POST_HANG
-                        : strcmp(optarg, "short") == 0 ? POST_SHORT : (unsigned)atoi(optarg);
+            S.init_post = strcmp(optarg, "hang") == 0    ? POST_HANG
+                          : strcmp(optarg, "short") == 0 ? POST_SHORT
+                                                         : (unsigned)atoi(optarg);
             break;
-        default: die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-a] [-q] -- COMMAND...");
+        default:
+            die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] "
+                "[-a] [-q] -- COMMAND...");
         }
     }
     if (!S.dir || !script || optind >= argc || S.repeat < 1)
-        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-a] [-q] -- COMMAND...");
+        die("usage: rapi-server -d DIR -s SCRIPT [-t SECONDS] [-p PREFIX] [-r N] [-i MODE] [-a] "
+            "[-q] -- COMMAND...");
     load_script(script);
     char path[4096];
     snprintf(path, sizeof path, "%s/requests", S.dir);
@@ -567,11 +578,10 @@ int main(int argc, char **argv)
         die("cannot write %s: %s", path, strerror(errno));
 
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-        0, NULL, NULL, on_request, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&(struct sockaddr_in){
-            .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, on_request,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_SOCK_ADDR,
+        (const struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET,
+                                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
     if (!d)
         die("cannot start the HTTP server on 127.0.0.1");

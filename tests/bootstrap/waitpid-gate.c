@@ -26,8 +26,8 @@ pid_t waitpid(pid_t pid, int *status, int options)
     if (!real)
         real = (pid_t(*)(pid_t, int *, int))dlsym(RTLD_NEXT, "waitpid");
     const char *gate = getenv("WAITPID_GATE"), *name = getenv("WAITPID_GATE_NAME");
-    if (gate && name && strcmp(program_invocation_short_name, name) == 0 &&
-        !(options & WNOHANG) && !used) {
+    if (gate && name && strcmp(program_invocation_short_name, name) == 0 && !(options & WNOHANG) &&
+        !used) {
         used = 1;
         char path[4096];
         snprintf(path, sizeof path, "%s.entered", gate);

@@ -28,7 +28,9 @@ static const char *str(json_object *o, const char *key)
 static json_object *obj(json_object *o, const char *key)
 {
     json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object) ? v : NULL;
+    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object)
+               ? v
+               : NULL;
 }
 
 static int is_b64(json_object *ev)
@@ -70,7 +72,8 @@ static int echo(lambda_invocation *inv, json_object *ev)
     json_object_object_add(h, "content-type", json_object_new_string(ct ? ct : "text/plain"));
     json_object_object_add(r, "statusCode", json_object_new_int(200));
     json_object_object_add(r, "headers", h);
-    json_object_object_add(r, "body", json_object_new_string(str(ev, "body") ? str(ev, "body") : ""));
+    json_object_object_add(r, "body",
+                           json_object_new_string(str(ev, "body") ? str(ev, "body") : ""));
     json_object_object_add(r, "isBase64Encoded", json_object_new_boolean(is_b64(ev)));
     return lambda_respond_json(inv, r);
 }
@@ -100,7 +103,8 @@ int handler(lambda_invocation *inv)
         for (int i = 0; vars[i]; i++)
             if (getenv(vars[i]))
                 json_object_object_add(r, vars[i], json_object_new_string(getenv(vars[i])));
-        json_object_object_add(r, "memory", json_object_new_int((int)lambda_function_memory_mb(inv)));
+        json_object_object_add(r, "memory",
+                               json_object_new_int((int)lambda_function_memory_mb(inv)));
         return lambda_respond_json(inv, r);
     }
     if (strcmp(path, "/sleep") == 0) {

@@ -63,7 +63,8 @@ static void roundtrip(const char *type, const char *ctype, const uint8_t *payloa
         const char *et;
         const void *pl;
         size_t etl, pll;
-        FUZZ_CHECK(lr_eventstream_decode(m, out.len - (size_t)i * one, &et, &etl, &pl, &pll) == (long)one);
+        FUZZ_CHECK(lr_eventstream_decode(m, out.len - (size_t)i * one, &et, &etl, &pl, &pll) ==
+                   (long)one);
         FUZZ_CHECK(et && etl == strlen(type) && memcmp(et, type, etl) == 0);
         FUZZ_CHECK(pll == plen && (plen == 0 || memcmp(pl, payload, plen) == 0));
         /* a message cut short is "incomplete", never a message */

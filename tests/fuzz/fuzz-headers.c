@@ -50,9 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(err[0] != '\0');
         p += len;
     }
-    const char *values[] = {lambda_request_id(&inv), lambda_invoked_function_arn(&inv),
-                            lambda_trace_id(&inv), lambda_client_context(&inv),
-                            lambda_cognito_identity(&inv), lambda_tenant_id(&inv),
+    const char *values[] = {lambda_request_id(&inv),
+                            lambda_invoked_function_arn(&inv),
+                            lambda_trace_id(&inv),
+                            lambda_client_context(&inv),
+                            lambda_cognito_identity(&inv),
+                            lambda_tenant_id(&inv),
                             inv.invocation_id};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         check_value(values[i]);

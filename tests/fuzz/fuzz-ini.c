@@ -132,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(l.conf.choice == 0 || l.conf.choice == 1);
         FUZZ_CHECK(l.conf.wait >= 0 && l.conf.wait <= 900);
         for (int i = 0; i < l.nfns; i++)
-            FUZZ_CHECK(l.fns[i].memory == 0 || (l.fns[i].memory >= 128 && l.fns[i].memory <= 10240));
+            FUZZ_CHECK(l.fns[i].memory == 0 ||
+                       (l.fns[i].memory >= 128 && l.fns[i].memory <= 10240));
     }
     cfg_free(main_keys, &l.conf);
     for (int i = 0; i < l.nfns; i++)

@@ -146,7 +146,8 @@ static void check_accepted(const ic_request *rq, const ic_verdict *v)
     if (v->client_context) {
         FUZZ_CHECK(strlen(v->client_context) <= 3583 && header_safe(v->client_context));
         char why[160];
-        json_object *o = ic_parse_json(v->client_context, strlen(v->client_context), why, sizeof why);
+        json_object *o =
+            ic_parse_json(v->client_context, strlen(v->client_context), why, sizeof why);
         FUZZ_CHECK(o && json_object_is_type(o, json_type_object));
         json_object_put(o);
     }
@@ -204,8 +205,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_string(data, size), *p = text, *end = text + size;
     ic_header headers[MAX_HEADERS];
-    ic_request rq = {.headers = headers, .region = "us-east-1", .account = "123456789012",
-                     .exists = exists, .ctx = NULL};
+    ic_request rq = {.headers = headers,
+                     .region = "us-east-1",
+                     .account = "123456789012",
+                     .exists = exists,
+                     .ctx = NULL};
     rq.method = next_line(&p, end);
     rq.path = next_line(&p, end);
     const char *q = next_line(&p, end);

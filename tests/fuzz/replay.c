@@ -25,7 +25,8 @@ static int run_file(const char *path)
     int bad = ferror(f) || !feof(f);
     fclose(f);
     if (bad) {
-        fprintf(stderr, "replay: cannot read %s (or it is larger than %u bytes)\n", path, MAX_INPUT);
+        fprintf(stderr, "replay: cannot read %s (or it is larger than %u bytes)\n", path,
+                MAX_INPUT);
         free(buf);
         return -1;
     }

@@ -60,7 +60,8 @@ static int run(lambda_invocation *inv, int may_crash)
     __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
     json_object *ev = lambda_event_json(inv), *v;
     long ms = ev && json_object_object_get_ex(ev, "ms", &v) ? (long)json_object_get_int64(v) : 200;
-    int crash_now = may_crash && ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v);
+    int crash_now =
+        may_crash && ev && json_object_object_get_ex(ev, "crash", &v) && json_object_get_boolean(v);
     int64_t i = ev && json_object_object_get_ex(ev, "i", &v) ? json_object_get_int64(v) : -1;
     char *id = strdup(lambda_request_id(inv));
     const char *t = lambda_trace_id(inv);
@@ -72,10 +73,12 @@ static int run(lambda_invocation *inv, int may_crash)
     while (nanosleep(&ts, &ts) != 0)
         ;
     if (crash_now) {
-        wait_inflight(json_object_object_get_ex(ev, "after", &v) ? (long)json_object_get_int64(v) : 1);
+        wait_inflight(json_object_object_get_ex(ev, "after", &v) ? (long)json_object_get_int64(v)
+                                                                 : 1);
         raise(SIGSEGV);
     }
-    if (may_crash && ev && json_object_object_get_ex(ev, "overflow", &v) && json_object_get_boolean(v))
+    if (may_crash && ev && json_object_object_get_ex(ev, "overflow", &v) &&
+        json_object_get_boolean(v))
         recurse(NULL, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     lambda_log(inv, LAMBDA_LOG_WARN, "conc end i=%lld", (long long)i);
@@ -88,8 +91,10 @@ static int run(lambda_invocation *inv, int may_crash)
     json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
     json_object_object_add(o, "tid", json_object_new_int((int)gettid()));
     json_object_object_add(o, "i", json_object_new_int64(i));
-    json_object_object_add(o, "startNs", json_object_new_int64((int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec));
-    json_object_object_add(o, "endNs", json_object_new_int64((int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec));
+    json_object_object_add(o, "startNs",
+                           json_object_new_int64((int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec));
+    json_object_object_add(o, "endNs",
+                           json_object_new_int64((int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec));
     free(id);
     free(trace);
     __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);

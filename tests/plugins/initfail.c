@@ -9,7 +9,9 @@ int handler(lambda_invocation *inv)
 
 static int init(lambda_init *ctx)
 {
-    return lambda_init_fail(ctx, "Plugin.ConfigError", "setting %s is missing; set it in the function's environment", "GREETING");
+    return lambda_init_fail(ctx, "Plugin.ConfigError",
+                            "setting %s is missing; set it in the function's environment",
+                            "GREETING");
 }
 
 LAMBDA_PLUGIN("initfail", "1.0", 0, init, NULL);

@@ -89,7 +89,8 @@ int report(lambda_invocation *inv)
     add_str(o, "logGroup", lambda_log_group_name(inv));
     add_str(o, "logStream", lambda_log_stream_name(inv));
     json_object_object_add(o, "eventLength", json_object_new_int64((int64_t)len));
-    json_object_object_add(o, "eventIsJson", json_object_new_boolean(lambda_event_json(inv) != NULL));
+    json_object_object_add(o, "eventIsJson",
+                           json_object_new_boolean(lambda_event_json(inv) != NULL));
     json_object_object_add(o, "initCalls", json_object_new_int(init_calls));
     json_object_object_add(o, "answeredBefore", json_object_new_boolean(lambda_answered(inv)));
     add_str(o, "runtimeVersion", lambda_runtime_version());

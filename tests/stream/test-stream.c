@@ -63,8 +63,10 @@ static int rec_close(void *host, lambda_invocation *inv, const char *type, const
     return LAMBDA_OK;
 }
 
-static const lr_host_ops stream_ops = {.respond = rec_respond, .fail = rec_fail,
-                                       .stream_open = rec_open, .stream_write = rec_write,
+static const lr_host_ops stream_ops = {.respond = rec_respond,
+                                       .fail = rec_fail,
+                                       .stream_open = rec_open,
+                                       .stream_write = rec_write,
                                        .stream_close = rec_close};
 static const lr_host_ops buffered_ops = {.respond = rec_respond, .fail = rec_fail};
 static lambda_invocation inv;
@@ -121,7 +123,8 @@ START_TEST(open_twice_and_respond_after_open_are_refused)
 {
     ck_assert_int_eq(lambda_stream_open(&inv, "text/plain"), LAMBDA_OK);
     ck_assert_int_eq(lambda_stream_open(&inv, "text/html"), LAMBDA_ERR);
-    ck_assert_int_eq(lambda_stream_open_http(&inv, 200, json_object_new_object(), NULL), LAMBDA_ERR);
+    ck_assert_int_eq(lambda_stream_open_http(&inv, 200, json_object_new_object(), NULL),
+                     LAMBDA_ERR);
     ck_assert_int_eq(lambda_respond(&inv, "{}", 2, NULL), LAMBDA_ERR);
     ck_assert_int_eq(lambda_respond_json(&inv, json_object_new_object()), LAMBDA_ERR);
     ck_assert_int_eq(h.opens, 1);
@@ -177,8 +180,9 @@ START_TEST(open_http_writes_the_prelude)
     json_object_array_add(cookies, json_object_new_string("a=1; Path=/"));
     ck_assert_int_eq(lambda_stream_open_http(&inv, 201, headers, cookies), LAMBDA_OK);
     ck_assert_str_eq(h.content_type, "application/vnd.awslambda.http-integration-response");
-    static const char want[] = "{\"statusCode\":201,\"headers\":{\"Content-Type\":\"text/event-stream\"},"
-                               "\"cookies\":[\"a=1; Path=/\"]}";
+    static const char want[] =
+        "{\"statusCode\":201,\"headers\":{\"Content-Type\":\"text/event-stream\"},"
+        "\"cookies\":[\"a=1; Path=/\"]}";
     size_t plen = sizeof want - 1;
     ck_assert_uint_eq(h.wire_len, plen + 8);
     ck_assert(memcmp(h.wire, want, plen) == 0);

@@ -11,8 +11,13 @@
 
 /* RFC 4648, section 10. */
 static const char *const vectors[][2] = {
-    {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},          {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 START_TEST(rfc4648_vectors)
@@ -41,7 +46,8 @@ START_TEST(every_byte_round_trips)
         size_t elen, dlen;
         char *e = lr_base64_encode(bytes, len, &elen);
         ck_assert_uint_eq(elen, 4 * ((len + 2) / 3));
-        ck_assert_uint_eq(strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="), elen);
+        ck_assert_uint_eq(
+            strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="), elen);
         unsigned char *d = lr_base64_decode(e, elen, &dlen);
         ck_assert_uint_eq(dlen, len);
         ck_assert_mem_eq(d, bytes, len);

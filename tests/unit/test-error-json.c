@@ -26,7 +26,8 @@ START_TEST(fields)
     json_object *o = json_tokener_parse(s);
     ck_assert_ptr_nonnull(o);
     ck_assert_str_eq(json_object_get_string(field(o, "errorType")), "Runtime.ImportModuleError");
-    ck_assert_str_eq(json_object_get_string(field(o, "errorMessage")), "line1\nline2 \"quoted\" \\ /");
+    ck_assert_str_eq(json_object_get_string(field(o, "errorMessage")),
+                     "line1\nline2 \"quoted\" \\ /");
     json_object *st = field(o, "stackTrace");
     ck_assert(json_object_is_type(st, json_type_array));
     ck_assert_uint_eq(json_object_array_length(st), 2);

@@ -41,9 +41,9 @@ static const char *pick(const front_route *rs, const char *method, const char *p
 START_TEST(route_priority)
 {
     /* The example of API Gateway's "Working with routes for HTTP APIs". */
-    static const char *const keys[] = {"GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}",
-                                       "ANY /{proxy+}", "$default", "POST /pets/dog/{id}",
-                                       "ANY /pets/dog/1", NULL};
+    static const char *const keys[] = {
+        "GET /pets/dog/1", "GET /pets/dog/{id}",  "GET /pets/{proxy+}", "ANY /{proxy+}",
+        "$default",        "POST /pets/dog/{id}", "ANY /pets/dog/1",    NULL};
     front_route *rs = routes(keys);
     ck_assert_str_eq(pick(rs, "GET", "/pets/dog/1"), "GET /pets/dog/1");
     ck_assert_str_eq(pick(rs, "GET", "/pets/dog/2"), "GET /pets/dog/{id}");
@@ -85,8 +85,9 @@ END_TEST
 
 START_TEST(route_syntax)
 {
-    static const char *const bad[] = {"GET", "GET hello", "FETCH /x", "GET /{proxy+}/x", "GET /a//b",
-                                      "GET /{}", "GET /{a", "get /x", NULL};
+    static const char *const bad[] = {"GET",       "GET hello", "FETCH /x", "GET /{proxy+}/x",
+                                      "GET /a//b", "GET /{}",   "GET /{a",  "get /x",
+                                      NULL};
     for (int i = 0; bad[i]; i++) {
         front_route r = {0};
         char err[512];
@@ -99,18 +100,33 @@ START_TEST(route_syntax)
 END_TEST
 
 static const front_header hdrs[] = {
-    {"Host", "api.example.com:3000"}, {"User-Agent", "curl/7.88.1"},
-    {"X-Multi", "one"}, {"x-multi", "two"}, {"Cookie", "a=1; b=2"}, {"Cookie", "c=3"},
+    {"Host", "api.example.com:3000"},
+    {"User-Agent", "curl/7.88.1"},
+    {"X-Multi", "one"},
+    {"x-multi", "two"},
+    {"Cookie", "a=1; b=2"},
+    {"Cookie", "c=3"},
     {"Content-Type", "text/plain; charset=utf-8"},
 };
 
-static front_request request(const char *query, const void *body, size_t len, const front_header *h, size_t nh)
+static front_request request(const char *query, const void *body, size_t len, const front_header *h,
+                             size_t nh)
 {
     front_request rq = {
-        .method = "POST", .raw_path = "/items/42", .raw_query = query, .protocol = "HTTP/1.1",
-        .source_ip = "192.0.2.7", .headers = h, .nheaders = nh, .body = body, .body_len = len,
-        .has_body = body != NULL, .request_id = "rid-1", .time_ms = 1583348638390LL,
-        .account_id = "123456789012", .api_id = "local",
+        .method = "POST",
+        .raw_path = "/items/42",
+        .raw_query = query,
+        .protocol = "HTTP/1.1",
+        .source_ip = "192.0.2.7",
+        .headers = h,
+        .nheaders = nh,
+        .body = body,
+        .body_len = len,
+        .has_body = body != NULL,
+        .request_id = "rid-1",
+        .time_ms = 1583348638390LL,
+        .account_id = "123456789012",
+        .api_id = "local",
     };
     return rq;
 }
@@ -144,7 +160,8 @@ START_TEST(event_2_0)
     ck_assert_str_eq(str(ev, "headers.x-multi"), "one,two");
     ck_assert_str_eq(str(ev, "headers.user-agent"), "curl/7.88.1");
     ck_assert_str_eq(str(ev, "headers.cookie"), "(absent)");
-    ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(ev, "cookies"), JSON_C_TO_STRING_PLAIN),
+    ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(ev, "cookies"),
+                                                    JSON_C_TO_STRING_PLAIN),
                      "[\"a=1\",\"b=2\",\"c=3\"]");
     ck_assert_str_eq(str(ev, "pathParameters.id"), "42");
     ck_assert_str_eq(str(ev, "requestContext.http.method"), "POST");
@@ -187,10 +204,16 @@ START_TEST(event_1_0)
     ck_assert_str_eq(str(ev, "path"), "/items/42");
     ck_assert_str_eq(str(ev, "httpMethod"), "POST");
     ck_assert_str_eq(str(ev, "headers.x-multi"), "two");
-    ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(json_object_object_get(ev, "multiValueHeaders"), "x-multi"), JSON_C_TO_STRING_PLAIN),
-                     "[\"one\",\"two\"]");
+    ck_assert_str_eq(
+        json_object_to_json_string_ext(
+            json_object_object_get(json_object_object_get(ev, "multiValueHeaders"), "x-multi"),
+            JSON_C_TO_STRING_PLAIN),
+        "[\"one\",\"two\"]");
     ck_assert_str_eq(str(ev, "queryStringParameters.k"), "2");
-    ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(json_object_object_get(ev, "multiValueQueryStringParameters"), "k"), JSON_C_TO_STRING_PLAIN),
+    ck_assert_str_eq(json_object_to_json_string_ext(
+                         json_object_object_get(
+                             json_object_object_get(ev, "multiValueQueryStringParameters"), "k"),
+                         JSON_C_TO_STRING_PLAIN),
                      "[\"1\",\"2\"]");
     ck_assert_str_eq(str(ev, "headers.cookie"), "c=3");
     ck_assert_str_eq(str(ev, "requestContext.resourcePath"), "/items/{id}");
@@ -229,17 +252,21 @@ static int map(const char *payload, int pf, front_response *r)
 START_TEST(result_proxy)
 {
     front_response r;
-    ck_assert_int_eq(map("{\"statusCode\":201,\"headers\":{\"X-A\":\"1\",\"X-N\":5,\"X-B\":true},"
-                         "\"multiValueHeaders\":{\"X-M\":[\"a\",\"b\"]},\"cookies\":[\"s=1; Path=/\",\"t=2\"],"
-                         "\"body\":\"created\"}", FRONT_PAYLOAD_2_0, &r), 0);
+    ck_assert_int_eq(
+        map("{\"statusCode\":201,\"headers\":{\"X-A\":\"1\",\"X-N\":5,\"X-B\":true},"
+            "\"multiValueHeaders\":{\"X-M\":[\"a\",\"b\"]},\"cookies\":[\"s=1; Path=/\",\"t=2\"],"
+            "\"body\":\"created\"}",
+            FRONT_PAYLOAD_2_0, &r),
+        0);
     ck_assert_int_eq(r.status, 201);
     ck_assert_str_eq(header_lines(&r), "X-A: 1\nX-N: 5\nX-B: true\nX-M: a\nX-M: b\n"
-                     "Set-Cookie: s=1; Path=/\nSet-Cookie: t=2\n");
+                                       "Set-Cookie: s=1; Path=/\nSet-Cookie: t=2\n");
     ck_assert_uint_eq(r.body.len, 7);
     ck_assert_str_eq(r.body.data, "created");
     front_response_free(&r);
     ck_assert_int_eq(map("{\"statusCode\":200,\"body\":\"AAEC/w==\",\"isBase64Encoded\":true}",
-                         FRONT_PAYLOAD_1_0, &r), 0);
+                         FRONT_PAYLOAD_1_0, &r),
+                     0);
     ck_assert_uint_eq(r.body.len, 4);
     ck_assert_int_eq(memcmp(r.body.data, "\0\1\2\377", 4), 0);
     front_response_free(&r);
@@ -259,12 +286,17 @@ START_TEST(result_inferred_and_malformed)
         front_response_free(&r);
         ck_assert_int_eq(map(plain[i], FRONT_PAYLOAD_1_0, &r), -1);
     }
-    static const char *const bad[] = {"not json", "{\"statusCode\":\"200\"}", "{\"statusCode\":99}",
-                                      "{\"statusCode\":200,\"body\":{}}", "{\"statusCode\":200,\"headers\":[]}",
-                                      "{\"statusCode\":200,\"headers\":{\"a\":{}}}",
-                                      "{\"statusCode\":200,\"cookies\":[1]}",
-                                      "{\"statusCode\":200,\"body\":\"%%%\",\"isBase64Encoded\":true}",
-                                      "{} trailing", NULL};
+    static const char *const bad[] = {
+        "not json",
+        "{\"statusCode\":\"200\"}",
+        "{\"statusCode\":99}",
+        "{\"statusCode\":200,\"body\":{}}",
+        "{\"statusCode\":200,\"headers\":[]}",
+        "{\"statusCode\":200,\"headers\":{\"a\":{}}}",
+        "{\"statusCode\":200,\"cookies\":[1]}",
+        "{\"statusCode\":200,\"body\":\"%%%\",\"isBase64Encoded\":true}",
+        "{} trailing",
+        NULL};
     for (int i = 0; bad[i]; i++)
         ck_assert_msg(map(bad[i], FRONT_PAYLOAD_2_0, &r) == -1, "accepted %s", bad[i]);
 }
@@ -274,8 +306,9 @@ START_TEST(prelude)
 {
     front_response r;
     size_t used = 0;
-    static const char p[] = "{\"statusCode\":201,\"headers\":{\"content-type\":\"text/event-stream\"},"
-                            "\"cookies\":[\"a=1\"]}\0\0\0\0\0\0\0\0data: 1\n\n";
+    static const char p[] =
+        "{\"statusCode\":201,\"headers\":{\"content-type\":\"text/event-stream\"},"
+        "\"cookies\":[\"a=1\"]}\0\0\0\0\0\0\0\0data: 1\n\n";
     size_t json = strlen(p);
     ck_assert_int_eq(front_prelude_parse(p, json + 4, &r, &used), 0);
     ck_assert_int_eq(front_prelude_parse(p, sizeof p - 1, &r, &used), 1);
@@ -292,11 +325,17 @@ END_TEST
 
 START_TEST(text_types)
 {
-    static const char *const text[] = {"text/plain", "text/html; charset=utf-8", "application/json",
-                                       "application/vnd.api+json", "application/xml", "image/svg+xml",
-                                       "application/javascript", NULL};
+    static const char *const text[] = {"text/plain",
+                                       "text/html; charset=utf-8",
+                                       "application/json",
+                                       "application/vnd.api+json",
+                                       "application/xml",
+                                       "image/svg+xml",
+                                       "application/javascript",
+                                       NULL};
     static const char *const binary[] = {"image/png", "application/octet-stream",
-                                         "application/x-www-form-urlencoded", "multipart/form-data", NULL};
+                                         "application/x-www-form-urlencoded", "multipart/form-data",
+                                         NULL};
     for (int i = 0; text[i]; i++)
         ck_assert_msg(front_is_text_type(text[i]), "%s", text[i]);
     for (int i = 0; binary[i]; i++)

@@ -21,8 +21,10 @@ static void refuses(const char *text, const char *why)
 {
     handler_name n;
     char err[512] = "";
-    ck_assert_msg(handler_name_parse(text, &n, err, sizeof err) == -1, "'%s' accepted", text ? text : "(null)");
-    ck_assert_msg(strstr(err, why) != NULL, "'%s': message '%s' lacks '%s'", text ? text : "(null)", err, why);
+    ck_assert_msg(handler_name_parse(text, &n, err, sizeof err) == -1, "'%s' accepted",
+                  text ? text : "(null)");
+    ck_assert_msg(strstr(err, why) != NULL, "'%s': message '%s' lacks '%s'", text ? text : "(null)",
+                  err, why);
     ck_assert_msg(strstr(err, "module.function") != NULL || strstr(err, "longer than") != NULL,
                   "message '%s' does not show the expected form", err);
 }

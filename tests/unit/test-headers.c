@@ -18,23 +18,39 @@ static int feed(const char *line)
     return lr_invocation_header(&inv, line, strlen(line), err, sizeof err);
 }
 
-static void setup(void) { lr_invocation_init(&inv, NULL, NULL, NULL); }
-static void teardown(void) { lr_invocation_free(&inv); }
+static void setup(void)
+{
+    lr_invocation_init(&inv, NULL, NULL, NULL);
+}
+static void teardown(void)
+{
+    lr_invocation_free(&inv);
+}
 
 START_TEST(every_header)
 {
-    ck_assert_int_eq(feed("Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"), 1);
+    ck_assert_int_eq(
+        feed("Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"), 1);
     ck_assert_int_eq(feed("Lambda-Runtime-Deadline-Ms: 1542409706888\r\n"), 1);
-    ck_assert_int_eq(feed("Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-2:123456789012:function:custom-runtime\r\n"), 1);
-    ck_assert_int_eq(feed("Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n"), 1);
-    ck_assert_int_eq(feed("Lambda-Runtime-Client-Context: {\"client\":{\"app_title\":\"x\"}}\r\n"), 1);
-    ck_assert_int_eq(feed("Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\":\"id\"}\r\n"), 1);
+    ck_assert_int_eq(feed("Lambda-Runtime-Invoked-Function-Arn: "
+                          "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime\r\n"),
+                     1);
+    ck_assert_int_eq(
+        feed("Lambda-Runtime-Trace-Id: "
+             "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n"),
+        1);
+    ck_assert_int_eq(feed("Lambda-Runtime-Client-Context: {\"client\":{\"app_title\":\"x\"}}\r\n"),
+                     1);
+    ck_assert_int_eq(feed("Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\":\"id\"}\r\n"),
+                     1);
     ck_assert_int_eq(feed("Lambda-Runtime-Aws-Tenant-Id: tenant-42\r\n"), 1);
     ck_assert_int_eq(feed("Lambda-Runtime-Invocation-Id: nonce-1\r\n"), 1);
     ck_assert_str_eq(lambda_request_id(&inv), "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
     ck_assert_int_eq(lambda_deadline_ms(&inv), 1542409706888LL);
-    ck_assert_str_eq(lambda_invoked_function_arn(&inv), "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime");
-    ck_assert_str_eq(lambda_trace_id(&inv), "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1");
+    ck_assert_str_eq(lambda_invoked_function_arn(&inv),
+                     "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime");
+    ck_assert_str_eq(lambda_trace_id(&inv),
+                     "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1");
     ck_assert_str_eq(lambda_client_context(&inv), "{\"client\":{\"app_title\":\"x\"}}");
     ck_assert_str_eq(lambda_cognito_identity(&inv), "{\"cognitoIdentityId\":\"id\"}");
     ck_assert_str_eq(lambda_tenant_id(&inv), "tenant-42");

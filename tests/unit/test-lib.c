@@ -24,7 +24,8 @@ static struct {
     int answer; /* what the host ops return */
 } host;
 
-static int rec_respond(void *h, lambda_invocation *inv, const void *data, size_t len, const char *ct)
+static int rec_respond(void *h, lambda_invocation *inv, const void *data, size_t len,
+                       const char *ct)
 {
     host.responds++;
     host.data_ptr = data;
@@ -126,9 +127,12 @@ END_TEST
 
 START_TEST(event_json_forms)
 {
-    struct { const char *text; int valid; } cases[] = {
-        {"42", 1}, {"\"s\"", 1}, {"[]", 1}, {"null", 0}, {" {} \r\n", 1},
-        {"{", 0}, {"{} x", 0}, {"{}{}", 0}, {"not json", 0}, {"{\"a\":}", 0},
+    struct {
+        const char *text;
+        int valid;
+    } cases[] = {
+        {"42", 1}, {"\"s\"", 1}, {"[]", 1},   {"null", 0},     {" {} \r\n", 1},
+        {"{", 0},  {"{} x", 0},  {"{}{}", 0}, {"not json", 0}, {"{\"a\":}", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         set_event(cases[i].text, strlen(cases[i].text));
@@ -212,7 +216,8 @@ START_TEST(no_response)
     ck_assert_int_eq(host.fails, 1);
     ck_assert_str_eq(host.error_type, "Runtime.NoResponse");
     json_object *b = body_json();
-    ck_assert_ptr_nonnull(strstr(str_field(b, "errorMessage"), "probe.noanswer returned 7 without answering"));
+    ck_assert_ptr_nonnull(
+        strstr(str_field(b, "errorMessage"), "probe.noanswer returned 7 without answering"));
     json_object_put(b);
     /* and only once */
     ck_assert_int_eq(lr_invocation_finish(&inv, "probe.noanswer", 7), LAMBDA_OK);

@@ -20,10 +20,15 @@ static settings s;
 static char err[1024];
 static char ini[64];
 
-static const char *const env_vars[] = {"_HANDLER", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API",
-                                       "AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_LOG_FORMAT",
-                                       "LAMBDA_RUNTIME_CONFIG", "AWS_LAMBDA_MAX_CONCURRENCY",
-                                       "LAMBDA_RUNTIME_POST_TIMEOUT", NULL};
+static const char *const env_vars[] = {"_HANDLER",
+                                       "LAMBDA_TASK_ROOT",
+                                       "AWS_LAMBDA_RUNTIME_API",
+                                       "AWS_LAMBDA_LOG_LEVEL",
+                                       "AWS_LAMBDA_LOG_FORMAT",
+                                       "LAMBDA_RUNTIME_CONFIG",
+                                       "AWS_LAMBDA_MAX_CONCURRENCY",
+                                       "LAMBDA_RUNTIME_POST_TIMEOUT",
+                                       NULL};
 
 static void setup(void)
 {
@@ -99,18 +104,22 @@ START_TEST(concurrency)
     boot_settings_defaults(&s);
     setenv("AWS_LAMBDA_MAX_CONCURRENCY", "many", 1);
     ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
-    ck_assert_msg(strstr(err, "environment variable AWS_LAMBDA_MAX_CONCURRENCY: bad value 'many'"), "%s", err);
+    ck_assert_msg(strstr(err, "environment variable AWS_LAMBDA_MAX_CONCURRENCY: bad value 'many'"),
+                  "%s", err);
     unsetenv("AWS_LAMBDA_MAX_CONCURRENCY");
-    refused("[runtime]\nmax_concurrency = 0\n", ":2: bad value '0' for max_concurrency: expected an integer from 1 to 1024");
-    refused("[runtime]\nconcurrency_model = fibers\n",
-            ":2: bad value 'fibers' for concurrency_model: expected one of auto, threads, processes");
+    refused("[runtime]\nmax_concurrency = 0\n",
+            ":2: bad value '0' for max_concurrency: expected an integer from 1 to 1024");
+    refused(
+        "[runtime]\nconcurrency_model = fibers\n",
+        ":2: bad value 'fibers' for concurrency_model: expected one of auto, threads, processes");
 }
 END_TEST
 
 START_TEST(precedence)
 {
     write_ini("; comment\n[runtime]\nhandler = ini.handler\ntask_root = /ini\nruntime_api = ini:1\n"
-              "api_retries = 9\napi_retry_delay = 250ms\nsupervisor = off\n[log]\nlevel = warn\nformat = JSON\n");
+              "api_retries = 9\napi_retry_delay = 250ms\nsupervisor = off\n[log]\nlevel = "
+              "warn\nformat = JSON\n");
     ck_assert_int_eq(load(NULL), SETTINGS_OK);
     ck_assert_str_eq(s.handler, "ini.handler");
     ck_assert_str_eq(s.task_root, "/ini");
@@ -154,7 +163,8 @@ START_TEST(post_timeout)
     ck_assert(s.post_timeout > 2.49 && s.post_timeout < 2.51); /* the environment beats the file */
     setenv("LAMBDA_RUNTIME_POST_TIMEOUT", "0", 1);
     ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
-    ck_assert_msg(strstr(err, "LAMBDA_RUNTIME_POST_TIMEOUT: bad value '0' for post_timeout: expected seconds from 1 to 3600"),
+    ck_assert_msg(strstr(err, "LAMBDA_RUNTIME_POST_TIMEOUT: bad value '0' for post_timeout: "
+                              "expected seconds from 1 to 3600"),
                   "%s", err);
     unsetenv("LAMBDA_RUNTIME_POST_TIMEOUT");
     refused("[runtime]\npost_timeout = forever\n", ":2: bad value 'forever' for post_timeout");
@@ -175,20 +185,28 @@ static void refused(const char *text, const char *want)
     write_ini(text);
     ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
     ck_assert_msg(strstr(err, want) != NULL, "message '%s' lacks '%s'", err, want);
-    ck_assert_msg(strncmp(err, ini, strlen(ini)) == 0, "message '%s' does not start with the file", err);
+    ck_assert_msg(strncmp(err, ini, strlen(ini)) == 0, "message '%s' does not start with the file",
+                  err);
 }
 
 START_TEST(validation)
 {
     char want[128];
-    refused("[runtime]\nhandlr = x.y\n", ":2: unknown key 'handlr' in [runtime]; known keys: handler, task_root");
-    refused("[runtime]\n\napi_retries = lots\n", ":3: bad value 'lots' for api_retries: expected an integer from 1 to 100");
+    refused("[runtime]\nhandlr = x.y\n",
+            ":2: unknown key 'handlr' in [runtime]; known keys: handler, task_root");
+    refused("[runtime]\n\napi_retries = lots\n",
+            ":3: bad value 'lots' for api_retries: expected an integer from 1 to 100");
     refused("[runtime]\napi_retries = 0\n", ":2: bad value '0'");
     refused("[runtime]\napi_retry_delay = 11s\n", ":2: bad value '11s' for api_retry_delay");
-    refused("[runtime]\nsupervisor = maybe\n", ":2: bad value 'maybe' for supervisor: expected true or false");
-    refused("[log]\nlevel = LOUD\n", ":2: bad value 'LOUD' for level: expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL");
+    refused("[runtime]\nsupervisor = maybe\n",
+            ":2: bad value 'maybe' for supervisor: expected true or false");
+    refused(
+        "[log]\nlevel = LOUD\n",
+        ":2: bad value 'LOUD' for level: expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL");
     refused("[log]\nformat = xml\n", ":2: bad value 'xml' for format: expected one of Text, JSON");
-    refused("[runtim]\nhandler = a.b\n", "unknown section [runtim]; known sections: [runtime], [log], [emulator], [function NAME]");
+    refused(
+        "[runtim]\nhandler = a.b\n",
+        "unknown section [runtim]; known sections: [runtime], [log], [emulator], [function NAME]");
     /* refused at the header line, even with no key under it */
     refused("[log]\nlevel = INFO\n\n[runtim]\n", ":4: unknown section [runtim]");
     refused("[runtime]\n[function]\n", ":2: section [function] needs a name");
@@ -322,7 +340,8 @@ START_TEST(bad_environment)
 {
     setenv("AWS_LAMBDA_LOG_LEVEL", "CHATTY", 1);
     ck_assert_int_eq(load(NULL), SETTINGS_ERROR);
-    ck_assert_ptr_nonnull(strstr(err, "environment variable AWS_LAMBDA_LOG_LEVEL: bad value 'CHATTY'"));
+    ck_assert_ptr_nonnull(
+        strstr(err, "environment variable AWS_LAMBDA_LOG_LEVEL: bad value 'CHATTY'"));
 }
 END_TEST
 
