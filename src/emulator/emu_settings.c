@@ -372,40 +372,28 @@ static const char *const forced[] = {"runtime", "concurrency",  "max_concurrency
  * answered: exit 0) or -1 with err. */
 static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errlen)
 {
-    enum {
-        O_TASK_ROOT = 256,
-        O_RUNTIME,
-        O_CONCURRENCY,
-        O_MAX_CONCURRENCY,
-        O_TIMEOUT,
-        O_INIT_TIMEOUT,
-        O_MEMORY,
-        O_INIT,
-        O_LOG_FORMAT,
-        O_HTTP,
-        O_TEMPLATE
+    /* The long options that set a setting, and its key: one table, from
+     * which getopt's is built (an option's value is 256 + its index). */
+    static const struct {
+        const char *name, *key;
+    } setting_opts[] = {
+        {"task-root", "task_root"},     {"runtime", "runtime"},
+        {"concurrency", "concurrency"}, {"max-concurrency", "max_concurrency"},
+        {"timeout", "timeout"},         {"init-timeout", "init_timeout"},
+        {"memory-size", "memory_size"}, {"init", "init"},
+        {"log-format", "log_format"},   {"http", "http_listen"},
+        {"template", "template"},
     };
-    static const struct option options[] = {
+    enum { NSET = sizeof setting_opts / sizeof setting_opts[0], O_FIRST = 256 };
+    struct option options[NSET + 5] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
-        {"task-root", required_argument, NULL, O_TASK_ROOT},
-        {"runtime", required_argument, NULL, O_RUNTIME},
-        {"concurrency", required_argument, NULL, O_CONCURRENCY},
-        {"max-concurrency", required_argument, NULL, O_MAX_CONCURRENCY},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"init-timeout", required_argument, NULL, O_INIT_TIMEOUT},
-        {"memory-size", required_argument, NULL, O_MEMORY},
-        {"init", required_argument, NULL, O_INIT},
-        {"log-format", required_argument, NULL, O_LOG_FORMAT},
-        {"http", required_argument, NULL, O_HTTP},
-        {"template", required_argument, NULL, O_TEMPLATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    /* The setting each long option sets, by its value in the table. */
-    static const char *const keys[] = {
-        "task_root",   "runtime", "concurrency", "max_concurrency", "timeout", "init_timeout",
-        "memory_size", "init",    "log_format",  "http_listen",     "template"};
+    };
+    for (int i = 0; i < (int)NSET; i++)
+        options[4 + i] =
+            (struct option){setting_opts[i].name, required_argument, NULL, O_FIRST + i};
     memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;
@@ -413,7 +401,8 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     /* A leading ':' (after '+'): a missing value returns ':', told apart
      * from an unknown option. */
     while ((c = getopt_long(argc, argv, "+:c:l:hV", options, NULL)) != -1) {
-        const char *key = c >= O_TASK_ROOT && c <= O_TEMPLATE ? keys[c - O_TASK_ROOT] : NULL;
+        const char *key =
+            c >= O_FIRST && c < O_FIRST + (int)NSET ? setting_opts[c - O_FIRST].key : NULL;
         switch (c) {
         case 'c': a->config = optarg; break;
         case 'l': key = "listen"; break;
