@@ -279,6 +279,15 @@ struct MHD_Daemon *runtime_api_start(instance *inst, unsigned *port, char *err, 
 struct MHD_Daemon *invoke_api_start(emu *e, const char *listen, unsigned *port, char *err,
                                     size_t errlen);
 
+/* evpub.c: what the emulator publishes on the event bus (evbus.h); each is
+ * a no-op while the bus is closed.  Start, init, throttle and line: emu->lock
+ * held; end: the invocation is done (no lock needed). */
+void evpub_start(invocation *inv);
+void evpub_end(invocation *inv, double dur_ms, long long billed_ms, long max_mb);
+void evpub_line(instance *inst, invocation *owner, int fd, const char *line, size_t len);
+void evpub_init(instance *inst, const char *status, const char *error_type, double init_ms);
+void evpub_throttle(invocation *inv);
+
 /* report.c: the log writer */
 int report_start_writer(void);
 void report_stop_writer(void);

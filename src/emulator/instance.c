@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "emulator.h"
+#include "evbus.h"
 #include "proctree.h"
 
 #ifndef LR_RUNTIME_DIR
@@ -206,12 +207,15 @@ static invocation *line_owner(instance *inst, const char *line, size_t len)
 static void emit_line(instance *inst, int idx, const char *line, size_t len)
 {
     report_line(idx == 0 ? 1 : 2, line, len);
-    if (__atomic_load_n(&inst->ntail, __ATOMIC_RELAXED) > 0) {
+    int bus = evbus_active();
+    if (bus || __atomic_load_n(&inst->ntail, __ATOMIC_RELAXED) > 0) {
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
         invocation *inv = line_owner(inst, line, len);
         if (inv && inv->tail)
             report_tail_append(inv, line, len);
+        if (bus)
+            evpub_line(inst, inv, idx == 0 ? 1 : 2, line, len);
         pthread_mutex_unlock(&e->lock);
     }
 }

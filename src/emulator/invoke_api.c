@@ -284,6 +284,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, iconn *ic, ic_verdict *v
 
     int rc = pool_submit(inv);
     if (rc == -1) {
+        evpub_throttle(inv);
         ic_verdict busy = {
             .status = 429, .error_type = "TooManyRequestsException", .message = "Rate Exceeded."};
         return refuse(c, ic, &busy);

@@ -221,6 +221,7 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
         inst->ready_boot_ns = proctree_boot_ns();
         fn->eager_hold = 0;
+        evpub_init(inst, "success", NULL, inst->init_ms);
     }
     *wait = 0;
     if (e->shutdown || inst->dead || inst->killed) {
@@ -387,6 +388,7 @@ static void fail_queued(invocation *inv)
 {
     inv->state = INV_DONE;
     inv->start_ns = inv->end_ns = clock_mono_ns();
+    evpub_end(inv, 0, 0, 0);
     __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     inv_publish(inv);
     async_ended(inv);
@@ -427,6 +429,7 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
                          "Status: %s\tError Type: %s\n",
                          init_ms, timed_out ? "timeout" : "error", type);
         report_line(1, line, (size_t)n);
+        evpub_init(inst, timed_out ? "timeout" : "error", type, init_ms);
         invocation *inv = dequeue(fn);
         if (inv) {
             if (inst->init_error_type)

@@ -75,6 +75,12 @@ void report_line(int fd, const char *text, size_t len)
     queue_line(fd, text, len, !http_in_loop());
 }
 
+typedef struct end_fig {
+    double dur;          /* ms */
+    long long billed_ms; /* Duration + Init Duration, rounded up */
+    long mb;             /* Max Memory Used */
+} end_fig;
+
 static void now_iso(char *buf, size_t n)
 {
     clock_iso8601_ms(clock_epoch_ms(), buf, n);
@@ -104,6 +110,7 @@ void report_invocation_start(invocation *inv)
     if (inv->tail)
         report_tail_append(inv, line, (size_t)n);
     queue_line(1, line, (size_t)n, 0);
+    evpub_start(inv);
 }
 
 void report_invocation_end(invocation *inv)
@@ -115,9 +122,9 @@ void report_invocation_end(invocation *inv)
     push(ev, !http_in_loop());
 }
 
-static void format_end(invocation *inv, lr_buf *out)
+/* The figures of inv's END and REPORT lines. */
+static void end_figures(invocation *inv, end_fig *f)
 {
-    const fn_settings *s = inv->fn->s;
     instance *inst = inv->inst;
     /* Reading /proc costs more than a short invocation: a sample taken in
      * the last 100 ms stands for invocations under 1 ms (the peak is
@@ -138,14 +145,22 @@ static void format_end(invocation *inv, lr_buf *out)
             pthread_mutex_unlock(&e->lock);
         }
     }
-    long mb = (kb + 512) / 1024;
-    if (mb < 1 && kb > 0)
-        mb = 1;
-    double dur = (double)(inv->end_ns - inv->start_ns) / 1e6;
-    double billed = dur + (inv->has_init ? inv->init_ms : 0);
-    long long billed_ms = (long long)ceil(billed);
-    if (billed_ms < 1)
-        billed_ms = 1;
+    f->mb = (kb + 512) / 1024;
+    if (f->mb < 1 && kb > 0)
+        f->mb = 1;
+    f->dur = (double)(inv->end_ns - inv->start_ns) / 1e6;
+    double billed = f->dur + (inv->has_init ? inv->init_ms : 0);
+    f->billed_ms = (long long)ceil(billed);
+    if (f->billed_ms < 1)
+        f->billed_ms = 1;
+}
+
+static void format_end(invocation *inv, const end_fig *f, lr_buf *out)
+{
+    const fn_settings *s = inv->fn->s;
+    double dur = f->dur;
+    long long billed_ms = f->billed_ms;
+    long mb = f->mb;
     char t[32];
     now_iso(t, sizeof t);
     int timeout = strcmp(inv->status, "timeout") == 0;
@@ -183,7 +198,10 @@ static void format_end(invocation *inv, lr_buf *out)
 static void finish_end(invocation *inv)
 {
     lr_buf out = {0};
-    format_end(inv, &out);
+    end_fig f;
+    end_figures(inv, &f);
+    format_end(inv, &f, &out);
+    evpub_end(inv, f.dur, f.billed_ms, f.mb);
     if (out.len)
         (void)write_full(1, out.data, out.len); /* nowhere to log to: drop */
     emu *e = inv->fn->emu;
