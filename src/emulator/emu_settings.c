@@ -30,6 +30,7 @@ const char *const settings_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN",
 static const char *const init_modes[] = {"on-demand", "eager", NULL};
 static const char *const log_formats[] = {"Text", "JSON", NULL};
 static const char *const invoke_modes[] = {"BUFFERED", "RESPONSE_STREAM", NULL};
+static const char *const console_modes[] = {"auto", "on", "off", NULL};
 
 /* The function keys, once for [function NAME] (offsets in fn_settings) and
  * once for [emulator] (offsets of its defaults member). */
@@ -73,6 +74,9 @@ static const cfg_key emulator_keys[] = {
      1000000, NULL},
     {"http_listen", CFG_STRING, offsetof(emu_settings, http_listen), 0, 0, NULL},
     {"template", CFG_STRING, offsetof(emu_settings, template_path), 0, 0, NULL},
+    {"console", CFG_ENUM, offsetof(emu_settings, console), 0, 0, console_modes},
+    {"events", CFG_STRING, offsetof(emu_settings, events_dir), 0, 0, NULL},
+    {"watch", CFG_BOOL, offsetof(emu_settings, watch), 0, 0, NULL},
     FN_KEYS(DEF, x),
     CFG_KEY_END};
 
@@ -139,8 +143,9 @@ static int other_env(env_var **list, const char *key, const char *value, char *e
         snprintf(
             err, errlen,
             "unknown key '%s'; known keys: listen, task_root, region, account_id, "
-            "idle_timeout, max_connections, max_connections_per_address, http_listen, template "
-            "([emulator] only), handler, runtime, timeout, init_timeout, memory_size, "
+            "idle_timeout, max_connections, max_connections_per_address, http_listen, template, "
+            "console, events, watch ([emulator] only), handler, runtime, timeout, init_timeout, "
+            "memory_size, "
             "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
             "max_event_age, init, log_format, log_level, invoke_mode, qualifiers, env.NAME",
             key);
@@ -258,6 +263,12 @@ static void usage(FILE *out)
             "      --http ADDR:PORT     also serve plain HTTP, as API Gateway and function URLs\n"
             "                           do (default $LAMBDA_HTTP_LISTEN, else off)\n"
             "      --template FILE      functions and HTTP routes from a SAM template\n"
+            "      --no-console         no browser console at /console/ (default: on when\n"
+            "                           listening on loopback)\n"
+            "      --console            the console even when not listening on loopback\n"
+            "      --events DIR         the console's saved test events (*.json files)\n"
+            "      --watch              reload the functions when a file of the task root\n"
+            "                           changes (inotify)\n"
             "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT
             ")\n"
             "      --runtime CMD        runtime command, run directly or by /bin/sh "
@@ -382,10 +393,19 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         {"timeout", "timeout"},         {"init-timeout", "init_timeout"},
         {"memory-size", "memory_size"}, {"init", "init"},
         {"log-format", "log_format"},   {"http", "http_listen"},
-        {"template", "template"},
+        {"template", "template"},       {"events", "events"},
     };
+    /* Options without a value that set a setting. */
+    static const struct {
+        const char *name, *key, *value;
+    } flag_opts[] = {
+        {"watch", "watch", "true"},
+        {"console", "console", "on"},
+        {"no-console", "console", "off"},
+    };
+    enum { NFLAG = sizeof flag_opts / sizeof flag_opts[0] };
     enum { NSET = sizeof setting_opts / sizeof setting_opts[0], O_FIRST = 256 };
-    struct option options[NSET + 5] = {
+    struct option options[NSET + NFLAG + 5] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -394,6 +414,9 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     for (int i = 0; i < (int)NSET; i++)
         options[4 + i] =
             (struct option){setting_opts[i].name, required_argument, NULL, O_FIRST + i};
+    for (int i = 0; i < (int)NFLAG; i++)
+        options[4 + NSET + i] =
+            (struct option){flag_opts[i].name, no_argument, NULL, O_FIRST + NSET + i};
     memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;
@@ -403,6 +426,11 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     while ((c = getopt_long(argc, argv, "+:c:l:hV", options, NULL)) != -1) {
         const char *key =
             c >= O_FIRST && c < O_FIRST + (int)NSET ? setting_opts[c - O_FIRST].key : NULL;
+        const char *value = optarg;
+        if (c >= O_FIRST + (int)NSET && c < O_FIRST + (int)(NSET + NFLAG)) {
+            key = flag_opts[c - O_FIRST - NSET].key;
+            value = flag_opts[c - O_FIRST - NSET].value;
+        }
         switch (c) {
         case 'c': a->config = optarg; break;
         case 'l': key = "listen"; break;
@@ -416,7 +444,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
             return -1;
         }
         if (key && a->n < sizeof a->v / sizeof a->v[0])
-            a->v[a->n++] = (struct cli_value){key, optarg};
+            a->v[a->n++] = (struct cli_value){key, value};
     }
     if (argc - optind > 1) {
         snprintf(err, errlen, "expected at most one HANDLER argument, got '%s' and '%s'",
@@ -553,6 +581,7 @@ void emu_settings_free(emu_settings *st)
     free(st->account_id);
     free(st->http_listen);
     free(st->template_path);
+    free(st->events_dir);
     front_settings_free(st);
     memset(st, 0, sizeof *st);
 }

@@ -12,6 +12,7 @@
 enum { INIT_ON_DEMAND, INIT_EAGER };
 enum { LOGFMT_TEXT, LOGFMT_JSON };
 enum { INVOKE_BUFFERED, INVOKE_RESPONSE_STREAM }; /* a function URL's InvokeMode */
+enum { CONSOLE_AUTO, CONSOLE_ON, CONSOLE_OFF };   /* auto: on when listening on loopback */
 
 typedef struct env_var {
     char *name, *value;
@@ -61,6 +62,9 @@ typedef struct emu_settings {
     char *http_listen;          /* the HTTP front's ADDR:PORT, or NULL */
     char *template_path;        /* a SAM template's functions and routes */
     struct front_route *routes; /* the HTTP front's routes (front.h) */
+    int console;                /* CONSOLE_* */
+    char *events_dir;           /* the console's saved test events, or NULL */
+    int watch;                  /* reload functions when the task root changes */
 } emu_settings;
 
 extern const char *const settings_log_levels[];

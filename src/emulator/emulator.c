@@ -1,7 +1,7 @@
 /*
  * emulator.c -- the emulator as a whole: the functions it serves, and the
  * order in which its parts start (log writer, the pool's manager, the
- * Invoke API, the HTTP front, eager instances) and stop (the pool first, so
+ * console's event bus, the Invoke API, the HTTP front, eager instances) and stop (the pool first, so
  * every caller has its answer before the servers close).
  */
 #include "config.h"
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "console.h"
 #include "emulator.h"
 #include "front.h"
 #include "http.h"
@@ -67,6 +68,10 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         report_stop_writer();
         return -1;
     }
+    if (console_start(e, err, errlen) < 0) {
+        emu_stop(e);
+        return -1;
+    }
     e->invoke_api = invoke_api_start(e, st->listen, &e->port, err, errlen);
     if (!e->invoke_api) {
         emu_stop(e);
@@ -95,6 +100,7 @@ void emu_stop(emu *e)
         pthread_cond_timedwait(&e->idle_cv, &e->lock, &ts);
     }
     pthread_mutex_unlock(&e->lock);
+    console_shutdown(); /* its live streams end */
     if (e->invoke_api)
         http_stop(e->invoke_api);
     if (listener >= 0)
@@ -103,6 +109,7 @@ void emu_stop(emu *e)
     front_stop();
     http_loop_end();
     report_stop_writer();
+    console_stop();
     for (function *fn = e->functions, *next; fn; fn = next) {
         next = fn->next;
         free(fn->arn);

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "base64.h"
+#include "console.h"
 #include "emulator.h"
 #include "eventstream.h"
 #include "http.h"
@@ -33,6 +34,8 @@ typedef struct iconn {
     struct MHD_Connection *conn;
     lr_buf out;
     int complete_sent;
+    int console; /* a request for the console (console.c) */
+    void *console_state;
 } iconn;
 
 static void done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -42,6 +45,12 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
     iconn *ic = *con_cls;
     if (!ic)
         return;
+    if (ic->console) {
+        console_done(ic->console_state);
+        free(ic);
+        *con_cls = NULL;
+        return;
+    }
     pthread_mutex_lock(&e->lock);
     if (ic->inv && ic->inv->caller == &ic->w)
         ic->inv->caller = NULL;
@@ -315,6 +324,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return MHD_NO;
         *con_cls = ic;
         ic->e = e;
+        ic->console = console_request(url);
+        if (ic->console)
+            return console_handle(e, c, url, method, &ic->console_state);
         pthread_mutex_lock(&e->lock);
         e->calls++;
         pthread_mutex_unlock(&e->lock);
@@ -323,6 +335,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
          * the client waits for "100 Continue"). */
         check(c, url, method, ic, 0, &v);
         return v.status ? refuse(c, ic, &v) : MHD_YES;
+    }
+    if (ic->console) {
+        *upload_data_size = 0;
+        return console_handle(e, c, url, method, &ic->console_state);
     }
     if (*upload_data_size) {
         ic->total += *upload_data_size;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "console.h"
 #include "emulator.h"
 #include "front.h"
 #include "http.h"
@@ -80,6 +81,11 @@ int main(int argc, char **argv)
                     r->function, r->payload_format == FRONT_PAYLOAD_1_0 ? "1.0" : "2.0");
         fprintf(stderr, "lambda-emulator: HTTP front on http://%s:%u/\n", fhost, e.http_port);
     }
+    if (console_enabled())
+        fprintf(stderr, "lambda-emulator: console on http://%s:%u/console/\n", host, e.port);
+    if (st.watch)
+        fprintf(stderr, "lambda-emulator: watching %s: functions reload when it changes\n",
+                st.task_root);
     fprintf(stderr, "lambda-emulator: listening on %s:%u\n", host, e.port);
 
     int sig = 0;

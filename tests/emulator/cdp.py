@@ -4,6 +4,7 @@ only: a minimal WebSocket client).
 
     cdp.py CHROMIUM URL SCREENSHOT.png [SECONDS [GATE]]
 
+(Also a module: console_browser.py uses its WebSocket and start_chromium.)
 Opens URL, polls until the page's #result element has text (at most SECONDS,
 default 30), saves a screenshot, and prints that text on stdout.  With GATE,
 once the page lists n items in #events the file GATE.(n + 1) is created
@@ -89,11 +90,11 @@ class WebSocket:
                 return reply["result"]
 
 
-def start_chromium(chromium, profile, deadline):
+def start_chromium(chromium, profile, deadline, size="900,700"):
     proc = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                              "--disable-background-networking", "--no-first-run",
                              "--user-data-dir=" + profile, "--remote-debugging-port=0",
-                             "--window-size=900,700", "about:blank"],
+                             "--window-size=" + size, "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port_file = os.path.join(profile, "DevToolsActivePort")
     while time.time() < deadline:

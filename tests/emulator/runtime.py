@@ -10,7 +10,7 @@ Lambda-Runtime-Invocation-Id, like runtimes older than that header; "fifo":
 first two /next polls, A then B, that answer {"poll": NAME}).  The event's "action" selects what one
 invocation does: echo (default: the event back), sleep (seconds), segv,
 exit (status), error (optionally a "raw" body), context (headers and environment as JSON),
-memory (touch N MB, then answer), stream (chunked response, optional error
+memory (touch N MB, then answer), say ("text" as a log line and the answer), stream (chunked response, optional error
 trailers, optionally gated), print (log lines, then answer), big (a buffered
 response of N bytes), gate (wait until the file "path" exists, then answer),
 barrier (wait until "n" invocations of this process are inside it at once).
@@ -217,6 +217,10 @@ def serve():
                 os.write(1, b"plain line %d\n" % i)
             barrier("printed")
             call("POST", path, json.dumps({"printed": True}), echo)
+        elif action == "say":
+            # "text" as one log line, and back as the answer.
+            os.write(1, ev.get("text", "").encode() + b"\n")
+            call("POST", path, json.dumps({"said": ev.get("text", "")}), echo)
         elif action == "big":
             # A buffered response of "bytes" bytes; reports the status the
             # Runtime API gave (413 past 6291456) in its log.
