@@ -102,6 +102,11 @@ static int allowed(struct MHD_Connection *c)
     return host && loopback_host(host);
 }
 
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+    return http_reply(c, status, "text/plain; charset=utf-8", text, strlen(text), (char *)NULL);
+}
+
 static enum MHD_Result reply_json(struct MHD_Connection *c, json_object *o)
 {
     size_t n;
@@ -171,6 +176,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
  * MAX_SAMPLE_BYTES; others are listed with what is wrong). */
 static void add_dir_samples(json_object *list, const char *dir)
 {
+    static const char unreadable[] = "{\"error\": \"cannot read this file, or over 256 KB\"}";
     struct dirent **names = NULL;
     int n = scandir(dir, &names, NULL, by_name);
     for (int i = 0, kept = 0; i < n; i++) {
@@ -185,8 +191,7 @@ static void add_dir_samples(json_object *list, const char *dir)
             if (f && buf && len <= MAX_SAMPLE_BYTES)
                 add_sample(list, name, buf, len);
             else
-                add_sample(list, name, "{\"error\": \"cannot read this file, or over 256 KB\"}",
-                           50);
+                add_sample(list, name, unreadable, strlen(unreadable));
             if (f)
                 fclose(f);
             free(buf);
@@ -216,7 +221,7 @@ static enum MHD_Result asset(struct MHD_Connection *c, const char *name)
 {
     const console_asset *a = console_asset_find(name);
     if (!a)
-        return http_reply(c, 404, "text/plain", "not found\n", 10, (char *)NULL);
+        return reply_text(c, 404, "not found\n");
     return http_reply(c, 200, a->type, a->data, a->len, "Cache-Control", "no-cache",
                       "X-Content-Type-Options", "nosniff", "Content-Security-Policy",
                       "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -230,12 +235,12 @@ enum MHD_Result console_handle(emu *e, struct MHD_Connection *c, const char *url
     if (*state)
         return MHD_YES; /* the stream is answering */
     if (!allowed(c))
-        return http_reply(c, 403, "text/plain",
-                          "the console answers loopback only (see console in "
-                          "lambda-runtime.ini(5))\n",
-                          80, (char *)NULL);
+        return reply_text(c, 403,
+                          "the console answers loopback callers only, with a loopback Host "
+                          "(see console in lambda-runtime.ini(5))\n");
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return http_reply(c, 405, "text/plain", "GET only\n", 9, "Allow", "GET", (char *)NULL);
+        return http_reply(c, 405, "text/plain; charset=utf-8", "GET only\n", strlen("GET only\n"),
+                          "Allow", "GET", (char *)NULL);
     if (strcmp(url, "/console") == 0)
         return http_reply(c, 308, "text/plain", "", 0, "Location", "/console/", (char *)NULL);
     const char *name = url + 9; /* after "/console/" */
