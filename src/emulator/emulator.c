@@ -1,7 +1,8 @@
 /*
  * emulator.c -- the emulator as a whole: the functions it serves, and the
  * order in which its parts start (log writer, the pool's manager, the
- * console's event bus, the Invoke API, the HTTP front, eager instances) and stop (the pool first, so
+ * console's event bus, the Invoke API, the HTTP front, the task root's
+ * watch, eager instances) and stop (the pool first, so
  * every caller has its answer before the servers close).
  */
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "emulator.h"
 #include "front.h"
 #include "http.h"
+#include "watch.h"
 
 function *emu_function(emu *e, const char *name)
 {
@@ -81,12 +83,17 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
         emu_stop(e);
         return -1;
     }
+    if (watch_start(e, err, errlen) < 0) {
+        emu_stop(e);
+        return -1;
+    }
     pool_spawn_initial(e);
     return 0;
 }
 
 void emu_stop(emu *e)
 {
+    watch_stop();
     pool_shutdown(e);
     /* Every caller has its answer now: let the answers go out before the
      * connections close (at most 2 s). */

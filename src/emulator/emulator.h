@@ -129,6 +129,7 @@ typedef struct instance {
         int64_t start_ns;
     } pollers[32];
     unsigned pollers_i;
+    unsigned gen;      /* the function's code generation it runs (--watch) */
     long hwm_kb;       /* last measured peak RSS of the live processes */
     int64_t hwm_at_ns; /* when (writer thread only) */
     struct instance *next;
@@ -149,6 +150,7 @@ typedef struct function {
     long n_instances;
     int eager_hold; /* no eager replacement after a failed init */
     waiter *polls;  /* suspended /next polls of its instances */
+    unsigned gen;   /* bumped when the code changes (--watch): older instances retire */
     struct function *next;
 } function;
 
@@ -257,6 +259,11 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb);
 /* The same, then retire the instance (stop its Runtime API, free it). */
 void pool_instance_gone(instance *inst, int status, long maxrss_kb);
 void pool_kill_instance(instance *inst, const char *reason); /* emu->lock held */
+/* The code changed (--watch): every instance of every function is retired,
+ * the idle ones now, the busy ones once their invocations end (they take no
+ * more); new ones start on demand.  Counts what was stopped and what is
+ * finishing (emu->lock not held). */
+void pool_reload(emu *e, long *stopped, long *finishing);
 
 /* instance.c */
 /* Start the process of an instance the pool added (emu->lock not held). */

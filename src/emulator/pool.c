@@ -48,7 +48,7 @@ static void maybe_spawn(function *fn)
         return;
     long free_slots = 0;
     for (instance *i = fn->instances; i; i = i->next)
-        if (!i->dead && !i->killed)
+        if (!i->dead && !i->killed && i->gen == fn->gen)
             free_slots += i->slots - i->busy;
     int eager = fn->s->init == INIT_EAGER && !fn->eager_hold;
     while (fn->n_instances < fn->s->concurrency && (fn->queued > free_slots || eager)) {
@@ -57,6 +57,7 @@ static void maybe_spawn(function *fn)
             break;
         inst->fn = fn;
         inst->id = ++e->next_instance_id;
+        inst->gen = fn->gen;
         inst->slots = slots_per_instance(fn);
         inst->out_fd = inst->err_fd = -1;
         inst->spawn_ns = clock_mono_ns();
@@ -79,7 +80,7 @@ static void wake_for_work(function *fn, long n)
     for (waiter **p = &fn->polls; *p && n > 0;) {
         waiter *w = *p;
         instance *i = w->inst;
-        if (i->dead || i->killed || i->busy >= i->slots) {
+        if (i->dead || i->killed || i->busy >= i->slots || i->gen != fn->gen) {
             p = &w->next;
             continue;
         }
@@ -224,13 +225,15 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         evpub_init(inst, "success", NULL, inst->init_ms);
     }
     *wait = 0;
+    if (inst->gen != fn->gen && inst->busy == 0)
+        pool_kill_instance(inst, "reload"); /* ready now, on old code: retire */
     if (e->shutdown || inst->dead || inst->killed) {
         if (fn->queued > 0)
             wake_for_work(fn, 1); /* the wake-up was not ours */
         pthread_mutex_unlock(&e->lock);
         return NULL;
     }
-    if (fn->queued == 0 || inst->busy >= inst->slots) {
+    if (fn->queued == 0 || inst->busy >= inst->slots || inst->gen != fn->gen) {
         if (fn->queued > 0)
             wake_for_work(fn, 1); /* the wake-up was not ours */
         /* Polls are served oldest first (AWS hands work to the runtime
@@ -332,6 +335,8 @@ static void end_running(invocation *inv)
     if (inv->tail)
         __atomic_sub_fetch(&inst->ntail, 1, __ATOMIC_RELAXED);
     snprintf(inst->recent[inst->recent_i++ % 16], sizeof inst->recent[0], "%s", inv->id);
+    if (inst->gen != fn->gen && inst->busy == 0)
+        pool_kill_instance(inst, "reload"); /* its last invocation on old code */
     if (fn->queued > 0)
         wake_for_work(fn, fn->queued);
     async_ended(inv);
@@ -381,6 +386,34 @@ void pool_kill_instance(instance *inst, const char *reason)
     if (inst->pid > 0)
         proctree_signal(inst->pid, SIGKILL);
     wake_polls(inst->fn, inst);
+}
+
+void pool_reload(emu *e, long *stopped, long *finishing)
+{
+    *stopped = *finishing = 0;
+    pthread_mutex_lock(&e->lock);
+    for (function *fn = e->functions; fn; fn = fn->next) {
+        fn->gen++;
+        fn->eager_hold = 0;
+        for (instance *inst = fn->instances; inst; inst = inst->next) {
+            if (inst->dead || inst->killed)
+                continue;
+            if (inst->pid == 0) { /* not started yet: it will run the new code */
+                inst->gen = fn->gen;
+                continue;
+            }
+            if (inst->busy > 0 || !inst->ready)
+                ++*finishing; /* retired when its invocations end, or at its first poll */
+            else {
+                pool_kill_instance(inst, "reload");
+                ++*stopped;
+            }
+        }
+        maybe_spawn(fn);
+        if (fn->queued > 0)
+            wake_for_work(fn, fn->queued);
+    }
+    pthread_mutex_unlock(&e->lock);
 }
 
 /* An invocation that never ran ends with the instance's init failure. */
