@@ -1,13 +1,16 @@
 /*
  * watch.c -- hot reload (--watch, watch = true): an inotify watch on the
- * task root and its subdirectories.  A change (a file written and closed in
- * place, moved in by a rename as make and install do, created or deleted)
- * (temporary files aside: .name, name~, name.swp, name.tmp, until renamed)
- * starts a short quiet period that gathers what else changes with it (a
- * build writes several files); then every function is reloaded
- * (pool_reload: idle instances stop, busy ones finish their invocations on
- * the old code and stop, new ones start on demand with the new code), one
- * line says so on stderr, and the event bus gets an EVB_RELOAD record.
+ * task root and its subdirectories.  Symbolic links are followed: one to a
+ * directory is watched as part of the task root, one to a file (a plugin
+ * linked from its build directory) has that directory watched for that
+ * file only.  A change -- a file written and closed in place, moved in by a
+ * rename as make and install do, created or deleted; temporary files
+ * (.name, name~, name.swp, name.tmp) only once renamed -- starts a short
+ * quiet period that gathers what else changes with it (a build writes
+ * several files); then every function is reloaded (pool_reload: idle
+ * instances stop, busy ones finish their invocations on the old code and
+ * stop, new ones start on demand with the new code), one line says so on
+ * stderr, and the event bus gets an EVB_RELOAD record.
  */
 #include "config.h"
 #include <dirent.h>
@@ -30,6 +33,7 @@
 
 #define MAX_WATCHES 1024 /* directories watched, the task root first */
 #define MAX_DEPTH 8
+#define MAX_LINKS 256 /* symbolic links to files outside the watched directories */
 #define QUIET_MS 100  /* a reload waits for this long without a change */
 #define GATHER_MS 400 /* but no longer than this after the first one */
 #define MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB)
@@ -44,9 +48,44 @@ static struct {
         char *path;
     } dirs[MAX_WATCHES];
     int ndirs;
+    struct { /* a symbolic link to a file elsewhere: its directory is watched */
+        int wd;
+        char *target; /* the file's name in that directory */
+        char *name;   /* the link's path */
+    } links[MAX_LINKS];
+    int nlinks;
     char changed[512]; /* what changed, for the reload line */
     int nchanged;
 } w = {.fd = -1, .stop_fd = -1};
+
+static void add_dir(const char *path, int depth);
+
+/* A symbolic link: a directory is watched as one of the task root's; for a
+ * file, the directory it is in (a build directory) is watched for it. */
+static void add_link(const char *path, int depth)
+{
+    struct stat st;
+    char *real = realpath(path, NULL);
+    if (!real || stat(real, &st) < 0 || w.nlinks >= MAX_LINKS) {
+        free(real);
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        add_dir(real, depth);
+        free(real);
+        return;
+    }
+    char *slash = strrchr(real, '/');
+    *slash = '\0';
+    int wd = inotify_add_watch(w.fd, *real ? real : "/", MASK | IN_ONLYDIR);
+    if (wd >= 0) {
+        w.links[w.nlinks].wd = wd;
+        w.links[w.nlinks].target = strdup(slash + 1);
+        w.links[w.nlinks].name = strdup(path);
+        w.nlinks++;
+    }
+    free(real);
+}
 
 static void add_dir(const char *path, int depth)
 {
@@ -66,11 +105,14 @@ static void add_dir(const char *path, int depth)
     while (d && (de = readdir(d))) {
         if (de->d_name[0] == '.' && (!de->d_name[1] || strcmp(de->d_name, "..") == 0))
             continue;
-        if (de->d_type != DT_DIR)
+        if (de->d_type != DT_DIR && de->d_type != DT_LNK)
             continue;
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-        add_dir(sub, depth + 1);
+        if (de->d_type == DT_LNK)
+            add_link(sub, depth + 1);
+        else
+            add_dir(sub, depth + 1);
     }
     if (d)
         closedir(d);
@@ -81,7 +123,16 @@ static const char *dir_of(int wd)
     for (int i = 0; i < w.ndirs; i++)
         if (w.dirs[i].wd == wd)
             return w.dirs[i].path;
-    return "?";
+    return NULL;
+}
+
+/* The link whose target is name in the directory watched as wd, or NULL. */
+static const char *link_named(int wd, const char *name)
+{
+    for (int i = 0; i < w.nlinks; i++)
+        if (w.links[i].wd == wd && strcmp(w.links[i].target, name) == 0)
+            return w.links[i].name;
+    return NULL;
 }
 
 /* A temporary file of an editor or a build (.name, name~, name.swp,
@@ -100,7 +151,13 @@ static int note(const struct inotify_event *ev)
     if (ev->len && temporary(ev->name))
         return 0;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir_of(ev->wd), ev->len ? ev->name : "");
+    const char *dir = dir_of(ev->wd), *link = NULL;
+    if (!dir && !(link = ev->len ? link_named(ev->wd, ev->name) : NULL))
+        return 0; /* another file of a linked file's directory */
+    if (link)
+        snprintf(path, sizeof path, "%s", link);
+    else
+        snprintf(path, sizeof path, "%s/%s", dir, ev->len ? ev->name : "");
     if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
         add_dir(path, 1);
     const char *how = ev->mask & IN_MOVED_TO      ? "replaced"
@@ -227,7 +284,11 @@ void watch_stop(void)
     }
     for (int i = 0; i < w.ndirs; i++)
         free(w.dirs[i].path);
-    w.ndirs = 0;
+    for (int i = 0; i < w.nlinks; i++) {
+        free(w.links[i].target);
+        free(w.links[i].name);
+    }
+    w.ndirs = w.nlinks = 0;
     if (w.fd >= 0)
         close(w.fd);
     if (w.stop_fd >= 0)

@@ -6,6 +6,7 @@
 # build whose init fails, written in place over the file: the next callers
 # get its init error (no old instance answers in its stead), and the
 # console's stream has the reload.  A good build moved in again recovers.
+# Last, a plugin linked into the task root from its build directory.
 # Prints how long each reload took from the file change to its line.
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
@@ -75,4 +76,20 @@ for _ in $(seq 200); do
 done
 [ "$(grep -c '^lambda-emulator: reload:' "$emu_err")" = 3 ] || fail "no third reload line"
 [ "$(answer)" = '{"version": 2}' ] || fail "no recovery after a good build: $(answer)"
+stop_emulator
+
+# A plugin linked into the task root from its build directory: a new build
+# there reloads; another file of that directory does not.
+mkdir "$work/build" "$work/task2"
+cp "$libs/reloadv1.so" "$work/build/reload.so"
+ln -s "$work/build/reload.so" "$work/task2/reload.so"
+start_emulator --watch --runtime "$bootstrap" --task-root "$work/task2" reload.handler
+[ "$(answer)" = '{"version": 1}' ] || fail "linked plugin, first answer: $(answer)"
+echo unrelated >"$work/build/notes.txt"
+cp "$libs/reloadv2.so" "$work/build/new.so"
+mv "$work/build/new.so" "$work/build/reload.so"
+wait_for "^lambda-emulator: reload: reload.so (replaced); idle" "$emu_err" 10 \
+  || fail "no reload for a new build behind a symbolic link"
+grep -q "notes.txt\|new.so" "$emu_err" && fail "another file of the build directory counted"
+[ "$(answer)" = '{"version": 2}' ] || fail "linked plugin, after the build: $(answer)"
 stop_emulator
