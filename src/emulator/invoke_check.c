@@ -369,6 +369,29 @@ static int check_payload(const ic_request *rq, ic_verdict *v)
     return 0;
 }
 
+/* X-Amz-Tenant-Id (tenant isolation), when given, as AWS's model defines
+ * TenantId: 1 to 256 of [a-zA-Z0-9._:/=+-@ ].  It goes to the runtime as
+ * Lambda-Runtime-Aws-Tenant-Id, so nothing else may pass (no control byte
+ * can reach a Runtime API header).  An empty header counts as none. */
+static int check_tenant(const ic_request *rq, ic_verdict *v)
+{
+    const char *t = ic_header_value(rq, "X-Amz-Tenant-Id");
+    if (!t || !*t)
+        return 0;
+    size_t n = strlen(t);
+    if (n > 256) {
+        refuse(v, 400, "ValidationException",
+               "1 validation error detected: Value at 'tenantId' failed to satisfy constraint: "
+               "Member must have length less than or equal to 256");
+        return -1;
+    }
+    if (!valid_chars(t, "._:/=+-@ ")) {
+        refuse_pattern(v, "tenantId", t, "[a-zA-Z0-9\\._:\\/=+\\-@ ]+");
+        return -1;
+    }
+    return 0;
+}
+
 void invoke_check(const ic_request *rq, ic_verdict *v)
 {
     memset(v, 0, sizeof *v);
@@ -386,7 +409,7 @@ void invoke_check(const ic_request *rq, ic_verdict *v)
         return;
     if (check_type(rq, v) < 0 || check_size(rq, v) < 0 || !rq->have_body)
         return;
-    if (parse_function(rq, given, v) < 0 || check_qualifier(rq, v) < 0 ||
+    if (parse_function(rq, given, v) < 0 || check_qualifier(rq, v) < 0 || check_tenant(rq, v) < 0 ||
         check_client_context(rq, v) < 0 || check_payload(rq, v) < 0) {
         /* a refused request keeps nothing (the client context was decoded
          * before the payload was judged) */

@@ -74,6 +74,10 @@ expect("Content-Length and Transfer-Encoding", post(PATH, b"0\r\n\r\n", ["Conten
 # Values that would not survive as a Runtime API header.
 expect("Qualifier with CR LF", post(PATH + "?Qualifier=a%0D%0AX-Injected:%201"),
        400, "ValidationException", "qualifier")
+expect("tenant id with a control byte", post(PATH, b"{}", ["X-Amz-Tenant-Id: blue\x01x"]),
+       400, "ValidationException", "at 'tenantId' failed to satisfy constraint")
+expect("tenant id over 256 bytes", post(PATH, b"{}", ["X-Amz-Tenant-Id: " + "t" * 257]),
+       400, "ValidationException", "tenantId")
 cc = base64.b64encode(b'{"a":1,\r\n"b":2}').decode()
 expect("client context with CR LF", post(PATH, b"{}", ["X-Amz-Client-Context: " + cc]),
        400, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.")
@@ -119,6 +123,10 @@ if code != 200 or json.loads(body) != {"ok": 1}:
 code, hdrs, body = post("/2015-03-31/functions/function:live/invocations", b'{"action":"context"}')
 if code != 200 or not json.loads(body)["headers"]["Lambda-Runtime-Invoked-Function-Arn"].endswith(":function:function:live"):
     fail("configured qualifier live: %d %r" % (code, body))
+tenant = "blue.team_1:a/b=c+d-e@f g"
+code, hdrs, body = post(PATH, b'{"action":"context"}', ["X-Amz-Tenant-Id: " + tenant])
+if code != 200 or json.loads(body)["headers"].get("Lambda-Runtime-Aws-Tenant-Id") != tenant:
+    fail("tenant id of every allowed character: %d %r" % (code, body))
 code, hdrs, body = post(PATH, b"")
 if code != 200 or body != b"{}":
     fail("empty payload: the function must get {} as on AWS, got %d %r" % (code, body))
