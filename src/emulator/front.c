@@ -54,13 +54,6 @@ static struct {
     fconn *waiting;    /* connections with a deadline */
 } F = {.listener = -1};
 
-static enum MHD_Result message(struct MHD_Connection *c, unsigned status, const char *text)
-{
-    char body[128];
-    int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", text);
-    return http_reply(c, status, "application/json", body, (size_t)n, (char *)NULL);
-}
-
 /* ---- the integration timeout ---- */
 
 static void unlink_timer(fconn *fc)
@@ -117,22 +110,61 @@ static void add_headers(struct MHD_Response *r, const front_response *fr, const 
     MHD_add_response_header(r, "Apigw-Requestid", id);
 }
 
-/* Queue r with fr's status and headers. */
-static enum MHD_Result queue(struct MHD_Connection *c, fconn *fc, const front_response *fr,
-                             struct MHD_Response *r)
+/* A response built while emu->lock is held, queued after it is released:
+ * libmicrohttpd takes a response's own mutex to queue and destroy it, and
+ * holds that mutex while it calls stream_reader(), which takes emu->lock;
+ * queueing under emu->lock would order the two locks both ways. */
+typedef struct {
+    unsigned status;
+    struct MHD_Response *r;
+} reply;
+
+static void built(reply *out, unsigned status, struct MHD_Response *r)
 {
-    if (!r)
+    out->status = status;
+    out->r = r;
+}
+
+static void built_message(reply *out, unsigned status, const char *text)
+{
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"message\":\"%s\"}", text);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+    if (r)
+        MHD_add_response_header(r, "Content-Type", "application/json");
+    built(out, status, r);
+}
+
+/* Queue what built*() made (emu->lock not held). */
+static enum MHD_Result send_reply(struct MHD_Connection *c, reply *rep)
+{
+    if (!rep->r)
         return MHD_NO;
-    add_headers(r, fr, fc->inv->id);
-    enum MHD_Result rc = MHD_queue_response(c, (unsigned)fr->status, r);
-    MHD_destroy_response(r);
+    enum MHD_Result rc = MHD_queue_response(c, rep->status, rep->r);
+    MHD_destroy_response(rep->r);
     return rc;
 }
 
-static enum MHD_Result reply_mapped(struct MHD_Connection *c, fconn *fc, const front_response *fr,
-                                    const char *body, size_t len)
+static enum MHD_Result message(struct MHD_Connection *c, unsigned status, const char *text)
 {
-    return queue(c, fc, fr,
+    reply rep;
+    built_message(&rep, status, text);
+    return send_reply(c, &rep);
+}
+
+/* r with fr's status and headers. */
+static void built_mapped(reply *out, fconn *fc, const front_response *fr, struct MHD_Response *r)
+{
+    if (r)
+        add_headers(r, fr, fc->inv->id);
+    built(out, (unsigned)fr->status, r);
+}
+
+static void reply_mapped(reply *out, fconn *fc, const front_response *fr, const char *body,
+                         size_t len)
+{
+    built_mapped(out, fc, fr,
                  MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY));
 }
 
@@ -169,10 +201,10 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
-static enum MHD_Result reply_stream(struct MHD_Connection *c, fconn *fc, const front_response *fr)
+static void reply_stream(reply *out, fconn *fc, const front_response *fr)
 {
-    return queue(
-        c, fc, fr,
+    built_mapped(
+        out, fc, fr,
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, fc, NULL));
 }
 
@@ -191,36 +223,49 @@ static int ready(const invocation *inv)
     return rc != 0;
 }
 
-/* The answer once ready() (emu->lock held: the buffers may still grow). */
-static enum MHD_Result answer(struct MHD_Connection *c, fconn *fc)
+/* The answer of a stream whose content type is the HTTP integration's:
+ * the prelude (status, headers) and then the body. */
+static void answer_prelude(reply *out, fconn *fc, const char *data)
 {
     invocation *inv = fc->inv;
-    if (fc->timed_out)
-        return message(c, 503, "Service Unavailable");
-    if (inv->err_type)
-        return message(c, 500, "Internal Server Error");
     front_response fr;
-    const char *data = inv->resp.data ? inv->resp.data : "";
-    enum MHD_Result rc;
-    if (inv->content_type && strcmp(inv->content_type, FRONT_STREAM_CONTENT_TYPE) == 0) {
-        size_t used = 0;
-        if (front_prelude_parse(data, inv->resp.len, &fr, &used) <= 0)
-            return message(c, 500, "Internal Server Error");
+    size_t used = 0;
+    if (front_prelude_parse(data, inv->resp.len, &fr, &used) <= 0) {
+        built_message(out, 500, "Internal Server Error");
+    } else {
         inv->sent = used;
-        rc = inv->kind == INV_STREAM ? reply_stream(c, fc, &fr)
-                                     : reply_mapped(c, fc, &fr, data + used, inv->resp.len - used);
+        if (inv->kind == INV_STREAM)
+            reply_stream(out, fc, &fr);
+        else
+            reply_mapped(out, fc, &fr, data + used, inv->resp.len - used);
+    }
+    front_response_free(&fr);
+}
+
+/* The answer once ready() (emu->lock held: the buffers may still grow). */
+static void answer(reply *out, fconn *fc)
+{
+    invocation *inv = fc->inv;
+    const char *data = inv->resp.data ? inv->resp.data : "";
+    front_response fr;
+    if (fc->timed_out) {
+        built_message(out, 503, "Service Unavailable");
+    } else if (inv->err_type) {
+        built_message(out, 500, "Internal Server Error");
+    } else if (inv->content_type && strcmp(inv->content_type, FRONT_STREAM_CONTENT_TYPE) == 0) {
+        answer_prelude(out, fc, data);
     } else if (inv->kind == INV_STREAM && !inv->finished) {
         memset(&fr, 0, sizeof fr);
         fr.status = 200;
         front_response_header(&fr, "Content-Type", inv->content_type);
-        rc = reply_stream(c, fc, &fr);
+        reply_stream(out, fc, &fr);
+        front_response_free(&fr);
     } else if (front_result_map(data, inv->resp.len, fc->payload_format, &fr) < 0) {
-        return message(c, 500, "Internal Server Error");
+        built_message(out, 500, "Internal Server Error");
     } else {
-        rc = reply_mapped(c, fc, &fr, fr.body.data ? fr.body.data : "", fr.body.len);
+        reply_mapped(out, fc, &fr, fr.body.data ? fr.body.data : "", fr.body.len);
+        front_response_free(&fr);
     }
-    front_response_free(&fr);
-    return rc;
 }
 
 static enum MHD_Result await(struct MHD_Connection *c, fconn *fc)
@@ -234,9 +279,10 @@ static enum MHD_Result await(struct MHD_Connection *c, fconn *fc)
         return MHD_YES;
     }
     unlink_timer(fc);
-    enum MHD_Result rc = answer(c, fc);
+    reply rep;
+    answer(&rep, fc);
     pthread_mutex_unlock(&e->lock);
-    return rc;
+    return send_reply(c, &rep);
 }
 
 /* ---- requests ---- */
