@@ -108,6 +108,12 @@ resolve_tool() {
 
 # The --tls-verify=false flag for podman with --insecure; docker reads
 # insecure registries from its daemon configuration instead.
+# manifest_platforms LIST: "linux/amd64 linux/arm64" for a podman manifest list.
+manifest_platforms() {
+    "$TOOL" manifest inspect "$1" 2>/dev/null |
+        sed -n 's/.*"architecture": *"\([^"]*\)".*/linux\/\1/p' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 tls_flags() {
     TLS_FLAGS=()
     if [ "$INSECURE" = 1 ]; then

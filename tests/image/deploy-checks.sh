@@ -64,6 +64,23 @@ t_cfn_lint() {
         return 1
     fi
     echo "(the broken copy is refused, as it should be)"
+    # Both architectures: the template with each as the default; and the
+    # linter does resolve the parameter into the functions' Architectures:
+    # an unknown one is refused.
+    local a
+    for a in x86_64 arm64; do
+        sed "s/^    Default: x86_64\$/    Default: $a/" "$DEPLOY/template.yaml" >"$LCR_SCRATCH/template-$a.yaml"
+        grep -q "^    Default: $a\$" "$LCR_SCRATCH/template-$a.yaml" || { echo "no Architecture default to replace"; return 1; }
+        cfn-lint "$LCR_SCRATCH/template-$a.yaml" || { echo "cfn-lint refused Architecture=$a"; return 1; }
+        echo "Architecture=$a: cfn-lint passes"
+    done
+    sed 's/^    AllowedValues: \[x86_64, arm64\]$//; s/^    Default: x86_64$/    Default: sparc/' \
+        "$DEPLOY/template.yaml" >"$LCR_SCRATCH/template-sparc.yaml"
+    if cfn-lint "$LCR_SCRATCH/template-sparc.yaml"; then
+        echo "cfn-lint accepted Architecture=sparc"
+        return 1
+    fi
+    echo "(Architecture=sparc is refused, as it should be)"
 }
 
 t_scripts_help() {
@@ -184,21 +201,35 @@ t_pull_run() {
     return $rc
 }
 
+# t_deploy_stack ARCH STACK: deploy-stack --architecture ARCH creates both
+# functions with the pushed image, the stack's Architecture parameter is
+# ARCH and the deployed template gives it to both functions (moto's
+# CloudFormation does not hand Architectures on to its Lambda, so
+# get-function cannot show it).
 t_deploy_stack() {
     [ -n "${ECR_URI:-}" ] || { echo "no ECR repository was created"; return 1; }
-    local out fn uri name
+    local arch=$1 stack=$2 out fn uri name param
     out=$(aws_env "$DEPLOY/deploy-stack" "${MOTO_ARGS[@]}" --image-uri "$ECR_URI:t1" \
-        --stack-name lcr-test --local-transform 2>&1) || { echo "$out"; return 1; }
-    expect "HelloFunction	lcr-test-HelloFunction-" "$out" || return 1
+        --architecture "$arch" --stack-name "$stack" --local-transform 2>&1) || { echo "$out"; return 1; }
+    expect "HelloFunction	$stack-HelloFunction-" "$out" || return 1
     for fn in HelloFunction GoodbyeFunction; do
-        name=$(aws_env aws "${MOTO_ARGS[@]}" cloudformation describe-stack-resource --stack-name lcr-test \
+        name=$(aws_env aws "${MOTO_ARGS[@]}" cloudformation describe-stack-resource --stack-name "$stack" \
             --logical-resource-id "$fn" --query StackResourceDetail.PhysicalResourceId --output text) || return 1
         uri=$(aws_env aws "${MOTO_ARGS[@]}" lambda get-function --function-name "$name" \
             --query Code.ImageUri --output text) || return 1
         echo "$fn: $name runs $uri"
         [ "$uri" = "$ECR_URI:t1" ] || return 1
     done
-    aws_env aws "${MOTO_ARGS[@]}" logs describe-log-groups --log-group-name-prefix /aws/lambda/lcr-test- \
+    param=$(aws_env aws "${MOTO_ARGS[@]}" cloudformation describe-stacks --stack-name "$stack" \
+        --query "Stacks[0].Parameters[?ParameterKey=='Architecture'].ParameterValue" --output text) || return 1
+    echo "parameter Architecture: $param"
+    [ "$param" = "$arch" ] || return 1
+    aws_env aws "${MOTO_ARGS[@]}" cloudformation get-template --stack-name "$stack" --output json |
+        jq -c '.TemplateBody | if type == "string" then fromjson else . end | .Resources
+               | to_entries[] | select(.value.Type == "AWS::Lambda::Function")
+               | [.key, .value.Properties.Architectures]' | tee "$LCR_SCRATCH/archs"
+    [ "$(grep -cF '[{"Ref":"Architecture"}]' "$LCR_SCRATCH/archs")" = 2 ] || return 1
+    aws_env aws "${MOTO_ARGS[@]}" logs describe-log-groups --log-group-name-prefix "/aws/lambda/$stack-" \
         --query 'logGroups[].[logGroupName,retentionInDays]' --output text | tee "$LCR_SCRATCH/groups"
     [ "$(grep -c $'\t14$' "$LCR_SCRATCH/groups")" = 2 ]
 }
@@ -232,7 +263,13 @@ run_deploy_checks() {
             skip_check "login and push" "the image did not build"
             skip_check "pull and run" "the image did not build"
         fi
-        check "deploy/deploy-stack --local-transform creates both functions from the image (moto CloudFormation)" t_deploy_stack
+        check "deploy/deploy-stack --local-transform creates both functions from the image, x86_64 (moto CloudFormation)" \
+            t_deploy_stack x86_64 lcr-test
+        check "deploy/deploy-stack --architecture arm64: the stack gives both functions Architecture arm64 (moto CloudFormation)" \
+            t_deploy_stack arm64 lcr-arm64
+        check "deploy/deploy-stack --architecture sparc is refused with the two choices" \
+            expect_failure "Lambda runs x86_64 or arm64" aws_env "$DEPLOY/deploy-stack" "${MOTO_ARGS[@]}" \
+            --image-uri "123456789012.dkr.ecr.us-east-1.amazonaws.com/lambda-c-runtime:t1" --architecture sparc
         check "deploy/invoke finds the stack's function and prints its answer (moto Lambda)" t_invoke_script
     else
         skip_check "deploy scripts against moto" "moto_server did not start"
