@@ -77,28 +77,28 @@ t_build_minimal_arm64() {
     keep_arm64_curl
 }
 
-# elf_machine IMAGE PATH: e_machine of PATH inside IMAGE (183 aarch64, 62 x86-64).
-elf_machine() {
-    local c m
-    c=$(podman create --pull=never "$1" 2>/dev/null) || return 1
-    m=$(podman export "$c" | tar -xOf - "${2#/}" | od -An -tu2 -j18 -N2 | tr -d ' ')
-    podman rm -f "$c" >/dev/null
-    echo "$m"
-}
-
-# The image says arm64, and what it holds is aarch64 code: an image of
-# x86-64 programs labelled arm64 would also "run" here, natively.
+# t_arm64_elf IMAGE: the image says arm64, and what it holds is aarch64
+# code (e_machine 183; x86-64 is 62): an image of x86-64 programs labelled
+# arm64 would also "run" here, natively.  The file system is exported to a
+# file first: a reader that stops early leaves `podman export` blocked on
+# its pipe.
 t_arm64_elf() {
-    local image=$1 arch f m rc=0
+    local image=$1 arch c dir=$LCR_SCRATCH/elf-check f m rc=0
     arch=$(podman image inspect -f '{{.Architecture}}' "$image") || return 1
     echo "$image: architecture $arch"
     [ "$arch" = arm64 ] || rc=1
-    for f in /var/runtime/bootstrap /usr/bin/lambda-emulator /var/task/lambda_function.so \
-             /usr/lib/liblambda-runtime.so.1; do
-        m=$(elf_machine "$image" "$f")
-        echo "$f: ELF machine ${m:-?}"
+    c=$(podman create --pull=never "$image") || return 1
+    rm -rf "$dir" "$dir.tar" && mkdir -p "$dir"
+    podman export -o "$dir.tar" "$c" || rc=1
+    podman rm -f "$c" >/dev/null
+    tar -xf "$dir.tar" -C "$dir" || return 1
+    for f in var/runtime/bootstrap usr/bin/lambda-emulator var/task/lambda_function.so \
+             usr/lib/liblambda-runtime.so.1; do
+        m=$(od -An -tu2 -j18 -N2 "$dir/$f" | tr -d ' ')
+        echo "/$f: ELF machine ${m:-?}"
         [ "$m" = 183 ] || rc=1
     done
+    rm -rf "$dir" "$dir.tar"
     return $rc
 }
 
