@@ -54,6 +54,7 @@ WORKDIR /src
 # its BUILDINFO (curl version, options, compiler, libc) matches, else builds.
 COPY scripts/deps scripts/build-curl scripts/
 RUN scripts/deps --build
+COPY scripts/curl-patches scripts/curl-patches/
 # The target: TARGETARCH (docker and podman set it from --platform), else
 # this stage's own architecture.  /etc/lcr-host holds its GNU triplet when
 # the build cross-compiles, nothing otherwise.
