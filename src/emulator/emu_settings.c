@@ -77,6 +77,9 @@ static const cfg_key emulator_keys[] = {
     {"console", CFG_ENUM, offsetof(emu_settings, console), 0, 0, console_modes},
     {"events", CFG_STRING, offsetof(emu_settings, events_dir), 0, 0, NULL},
     {"watch", CFG_BOOL, offsetof(emu_settings, watch), 0, 0, NULL},
+    {"extensions_dir", CFG_STRING, offsetof(emu_settings, extensions_dir), 0, 0, NULL},
+    {"freeze", CFG_BOOL, offsetof(emu_settings, freeze), 0, 0, NULL},
+    {"freeze_delay", CFG_SECONDS, offsetof(emu_settings, freeze_delay), 0, 60, NULL},
     FN_KEYS(DEF, x),
     CFG_KEY_END};
 
@@ -144,8 +147,8 @@ static int other_env(env_var **list, const char *key, const char *value, char *e
             err, errlen,
             "unknown key '%s'; known keys: listen, task_root, region, account_id, "
             "idle_timeout, max_connections, max_connections_per_address, http_listen, template, "
-            "console, events, watch ([emulator] only), handler, runtime, timeout, init_timeout, "
-            "memory_size, "
+            "console, events, watch, extensions_dir, freeze, freeze_delay ([emulator] only), "
+            "handler, runtime, timeout, init_timeout, memory_size, "
             "concurrency, max_concurrency, queue, event_queue, max_retry_attempts, retry_delay, "
             "max_event_age, init, log_format, log_level, invoke_mode, qualifiers, env.NAME",
             key);
@@ -232,6 +235,8 @@ static int set_defaults(emu_settings *st)
         !(d->runtime = strdup(LR_RUNTIME_DIR "/bootstrap")))
         return -1;
     st->idle_timeout = 60;
+    st->freeze = 1;
+    st->freeze_delay = 0.1;
     st->max_connections = 4096;
     st->max_connections_per_address = 1024;
     d->timeout = 3;
@@ -269,6 +274,9 @@ static void usage(FILE *out)
             "      --events DIR         the console's saved test events (*.json files)\n"
             "      --watch              reload the functions when a file of the task root\n"
             "                           changes (inotify)\n"
+            "      --extensions DIR     start the Lambda extensions in DIR with each instance\n"
+            "                           (default none; /opt/extensions in the image)\n"
+            "      --no-freeze          do not freeze (SIGSTOP) instances between invocations\n"
             "      --task-root DIR      LAMBDA_TASK_ROOT for the runtime (default " LR_TASK_ROOT
             ")\n"
             "      --runtime CMD        runtime command, run directly or by /bin/sh "
@@ -394,6 +402,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         {"memory-size", "memory_size"}, {"init", "init"},
         {"log-format", "log_format"},   {"http", "http_listen"},
         {"template", "template"},       {"events", "events"},
+        {"extensions", "extensions_dir"},
     };
     /* Options without a value that set a setting. */
     static const struct {
@@ -402,6 +411,7 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
         {"watch", "watch", "true"},
         {"console", "console", "on"},
         {"no-console", "console", "off"},
+        {"no-freeze", "freeze", "false"},
     };
     enum { NFLAG = sizeof flag_opts / sizeof flag_opts[0] };
     enum { NSET = sizeof setting_opts / sizeof setting_opts[0], O_FIRST = 256 };
@@ -582,6 +592,7 @@ void emu_settings_free(emu_settings *st)
     free(st->http_listen);
     free(st->template_path);
     free(st->events_dir);
+    free(st->extensions_dir);
     front_settings_free(st);
     memset(st, 0, sizeof *st);
 }

@@ -61,6 +61,9 @@ typedef struct emu_settings {
     function_cfg *functions;    /* in file order; one named "function" if none */
     char *http_listen;          /* the HTTP front's ADDR:PORT, or NULL */
     char *template_path;        /* a SAM template's functions and routes */
+    char *extensions_dir;       /* the extensions started with each instance, or NULL */
+    int freeze;                 /* SIGSTOP idle instances, as Lambda freezes them */
+    double freeze_delay;        /* seconds idle before the freeze */
     struct front_route *routes; /* the HTTP front's routes (front.h) */
     int console;                /* CONSOLE_* */
     char *events_dir;           /* the console's saved test events, or NULL */

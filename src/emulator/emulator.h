@@ -129,9 +129,12 @@ typedef struct instance {
         int64_t start_ns;
     } pollers[32];
     unsigned pollers_i;
-    unsigned gen;      /* the function's code generation it runs (--watch) */
-    long hwm_kb;       /* last measured peak RSS of the live processes */
-    int64_t hwm_at_ns; /* when (writer thread only) */
+    unsigned gen;         /* the function's code generation it runs (--watch) */
+    struct ext_set *ext;  /* its extensions (extensions.h), or NULL */
+    int frozen;           /* SIGSTOPped between invocations (freeze.c) */
+    int64_t freeze_at_ns; /* idle: to be frozen then, or 0 */
+    long hwm_kb;          /* last measured peak RSS of the live processes */
+    int64_t hwm_at_ns;    /* when (writer thread only) */
     struct instance *next;
 } instance;
 
@@ -264,6 +267,18 @@ void pool_kill_instance(instance *inst, const char *reason); /* emu->lock held *
  * more); new ones start on demand.  Counts what was stopped and what is
  * finishing (emu->lock not held). */
 void pool_reload(emu *e, long *stopped, long *finishing);
+/* inst's extensions all wait in event/next now: its polls look again for
+ * work (emu->lock held). */
+void pool_ext_ready(instance *inst);
+
+/* freeze.c: Lambda's freeze between invocations (emu->lock held for all). */
+/* inst may have gone idle (its runtime waits in /next): freeze it soon. */
+void freeze_idle(instance *inst);
+/* The manager's check: freeze inst if it has stayed idle; *next lowered. */
+void freeze_check(instance *inst, int64_t now, int64_t *next);
+/* Let inst's processes run again (before an invocation, a signal, a
+ * SHUTDOWN). */
+void freeze_thaw(instance *inst);
 
 /* instance.c */
 /* Start the process of an instance the pool added (emu->lock not held). */

@@ -25,6 +25,8 @@
 #include "clock.h"
 #include "emulator.h"
 #include "evbus.h"
+#include "extensions.h"
+#include "telemetry.h"
 #include "proctree.h"
 
 #ifndef LR_RUNTIME_DIR
@@ -207,6 +209,7 @@ static invocation *line_owner(instance *inst, const char *line, size_t len)
 static void emit_line(instance *inst, int idx, const char *line, size_t len)
 {
     report_line(idx == 0 ? 1 : 2, line, len);
+    tel_line(inst, "function", line, len);
     int bus = evbus_active();
     if (bus || __atomic_load_n(&inst->ntail, __ATOMIC_RELAXED) > 0) {
         emu *e = inst->fn->emu;
@@ -289,7 +292,8 @@ long instance_peak_rss_kb(instance *inst)
     pthread_mutex_unlock(&e->lock);
     if (root <= 0)
         return kb;
-    kb = proctree_hwm_kb(root);
+    /* Lambda's figure is the whole environment's: extensions count. */
+    kb = proctree_hwm_kb(root) + ext_hwm_kb(inst);
     pthread_mutex_lock(&e->lock);
     if (inst->dead) /* died meanwhile: the reaper's figure stands */
         kb = inst->hwm_kb > kb ? inst->hwm_kb : kb;
@@ -310,7 +314,7 @@ pid_t instance_process_holding(instance *inst, unsigned long inode)
     while (n-- > 0)
         if (proctree_holds_socket(pids[n], inode))
             return pids[n];
-    return 0;
+    return ext_process_holding(inst, inode);
 }
 
 /* ------------------------------------------------------------------------
@@ -439,6 +443,9 @@ int instance_start(instance *inst, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    /* The extensions first: the runtime starts once they have registered. */
+    if (ext_launch(inst, out[1], errp[1], env.v, err, errlen) < 0)
+        goto fail;
     const char *task_root = e->st->task_root;
     pid_t pid = fork();
     if (pid < 0) {
@@ -466,7 +473,14 @@ int instance_start(instance *inst, char *err, size_t errlen)
     if (inst->killed)
         kill(-pid, SIGKILL);
     pthread_mutex_unlock(&e->lock);
-    close(go[1]); /* the pid is known: the runtime may start */
+    /* The pid is known: the runtime may start (with extensions, once they
+     * have all registered). */
+    if (ext_gate(inst, go[1], err, errlen) < 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        ext_abort(inst);
+        return -2;
+    }
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -477,6 +491,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
         /* Without its thread nobody would reap it: give up on it now. */
         kill(-pid, SIGKILL);
         waitpid(pid, NULL, 0);
+        ext_abort(inst);
         snprintf(err, errlen, "cannot start a thread for the runtime: %s", strerror(rc));
         return -2;
     }
@@ -491,6 +506,7 @@ fail:
             close(go[i]);
     }
     inst->out_fd = inst->err_fd = -1;
+    ext_abort(inst);
     strv_free(&env);
     free(cmd);
     free(argv);
@@ -507,6 +523,7 @@ void instance_free(instance *inst)
     lr_buf_free(&inst->partial[1]);
     lr_buf_free(&inst->init_error);
     free(inst->init_error_type);
+    ext_free(inst);
     if (inst->pid != 0)
         pthread_mutex_destroy(&inst->log_lock);
     free(inst);

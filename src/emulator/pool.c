@@ -21,6 +21,8 @@
 #include "clock.h"
 #include "emulator.h"
 #include "error_json.h"
+#include "extensions.h"
+#include "telemetry.h"
 #include "http.h"
 #include "posix.h"
 #include "proctree.h"
@@ -73,6 +75,13 @@ static void maybe_spawn(function *fn)
     }
 }
 
+/* Whether inst can take an invocation now: alive, a slot free, its
+ * extensions all waiting in event/next (emu->lock held). */
+static int can_take(const instance *i)
+{
+    return !i->dead && !i->killed && i->busy < i->slots && i->gen == i->fn->gen && ext_idle(i);
+}
+
 /* Resume up to n suspended /next polls whose instance can take an
  * invocation (emu->lock held); each looks at the queue again. */
 static void wake_for_work(function *fn, long n)
@@ -80,7 +89,7 @@ static void wake_for_work(function *fn, long n)
     for (waiter **p = &fn->polls; *p && n > 0;) {
         waiter *w = *p;
         instance *i = w->inst;
-        if (i->dead || i->killed || i->busy >= i->slots || i->gen != fn->gen) {
+        if (!can_take(i)) {
             p = &w->next;
             continue;
         }
@@ -105,6 +114,11 @@ static void wake_polls(function *fn, instance *inst)
         w->next = NULL;
         waiter_resume(w);
     }
+}
+
+void pool_ext_ready(instance *inst)
+{
+    wake_polls(inst->fn, inst);
 }
 
 static void unlink_poll(function *fn, waiter *w)
@@ -217,9 +231,13 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
     emu *e = fn->emu;
     pthread_mutex_lock(&e->lock);
     note_poller(inst, w);
-    if (!inst->ready) {
+    /* Init ends when the runtime polls and every extension waits in
+     * event/next (extensions.c wakes this poll when they do). */
+    if (!inst->ready && ext_idle(inst)) {
+        ext_announce(inst);
         inst->ready = 1;
         inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
+        tel_init_done(inst);
         inst->ready_boot_ns = proctree_boot_ns();
         fn->eager_hold = 0;
         evpub_init(inst, "success", NULL, inst->init_ms);
@@ -233,7 +251,7 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         pthread_mutex_unlock(&e->lock);
         return NULL;
     }
-    if (fn->queued == 0 || inst->busy >= inst->slots || inst->gen != fn->gen) {
+    if (fn->queued == 0 || !can_take(inst)) {
         if (fn->queued > 0)
             wake_for_work(fn, 1); /* the wake-up was not ours */
         /* Polls are served oldest first (AWS hands work to the runtime
@@ -246,10 +264,12 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         *tail = w;
         waiter_suspend(w, c);
         *wait = 1;
+        freeze_idle(inst); /* the runtime waits for work: Lambda freezes it */
         pthread_mutex_unlock(&e->lock);
         return NULL;
     }
     invocation *inv = dequeue(fn);
+    freeze_thaw(inst);
     fn->running++;
     inv->state = INV_RUNNING;
     inv->inst = inst;
@@ -263,6 +283,8 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
     int64_t budget_ms = (int64_t)(fn->s->timeout * 1000.0 + 0.5);
     inv->deadline_ns = inv->start_ns + budget_ms * 1000000;
     inv->deadline_ms = clock_epoch_ms() + budget_ms;
+    ext_invoke(inst, inv);
+    tel_start(inv);
     if (!inst->init_reported) {
         inst->init_reported = 1;
         inv->has_init = 1;
@@ -323,6 +345,7 @@ static void end_running(invocation *inv)
     inv->state = INV_DONE;
     inv->end_ns = clock_mono_ns();
     __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
+    tel_runtime_done(inv);
     for (invocation **p = &inst->running; *p; p = &(*p)->r_next)
         if (*p == inv) {
             *p = inv->r_next;
@@ -438,9 +461,17 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     inst->dead = 1;
     if (maxrss_kb > inst->hwm_kb)
         inst->hwm_kb = maxrss_kb;
+    ext_shutdown(inst, e->shutdown ? "spindown"
+                       : inst->kill_reason && strcmp(inst->kill_reason, "timeout") == 0
+                           ? "timeout"
+                           : "failure");
+    char xmsg[320];
+    const char *xtype = ext_failure(inst, xmsg, sizeof xmsg);
     while (inst->running) {
         invocation *inv = inst->running;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (xtype)
+            inv_service_error(inv, xtype, "%s", xmsg);
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
             inv_service_error(inv, "Runtime.ExitError",
                               "Runtime exited without providing a reason");
         else
@@ -493,6 +524,7 @@ static void retire(instance *inst)
 {
     function *fn = inst->fn;
     emu *e = fn->emu;
+    ext_retire(inst); /* their Shutdown phase; their polls answered */
     if (inst->rapi)
         http_stop(inst->rapi);
     inst->rapi = NULL;
@@ -543,6 +575,12 @@ static int64_t check_deadlines(emu *e, int64_t now)
                 }
                 if (inst->kill_at_ns < next)
                     next = inst->kill_at_ns;
+            }
+            freeze_check(inst, now, &next);
+            const char *why = ext_overdue(inst, now, &next);
+            if (why) {
+                pool_kill_instance(inst, why);
+                continue;
             }
             int expired = 0;
             for (invocation *inv = inst->running; inv; inv = inv->r_next) {
@@ -655,8 +693,11 @@ void pool_shutdown(emu *e)
         /* SIGTERM first, as Lambda does: a runtime waiting in /next shuts
          * down gracefully; its polls are answered when it exits. */
         for (instance *inst = fn->instances; inst; inst = inst->next)
-            if (inst->pid > 0 && !inst->dead)
+            if (inst->pid > 0 && !inst->dead) {
                 proctree_signal(inst->pid, SIGTERM);
+                freeze_thaw(inst); /* a stopped runtime takes SIGTERM once continued */
+                ext_shutdown(inst, "spindown");
+            }
     }
     /* Lambda gives a runtime about 500 ms after SIGTERM. */
     int64_t until = clock_mono_ns() + 500 * 1000000LL;

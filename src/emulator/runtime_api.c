@@ -3,7 +3,8 @@
  * own loopback port: GET /runtime/invocation/next (long poll; several at once
  * with AWS_LAMBDA_MAX_CONCURRENCY), POST .../{id}/response (buffered, or
  * streamed chunk by chunk with error trailers), POST .../{id}/error and
- * POST /runtime/init/error.
+ * POST /runtime/init/error.  The Extensions API (extensions.c) shares its
+ * address and its admission check.
  */
 #include "config.h"
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 
 #include "base64.h"
 #include "emulator.h"
+#include "extensions.h"
 #include "http.h"
 #include "peer.h"
 #include "proctree.h"
@@ -22,7 +24,7 @@
 #define PREFIX "/2018-06-01"
 #define ERROR_BODY_LIMIT (1024 * 1024)
 
-enum route { R_NONE, R_NEXT, R_RESPONSE, R_ERROR, R_INIT_ERROR };
+enum route { R_NONE, R_NEXT, R_RESPONSE, R_ERROR, R_INIT_ERROR, R_EXT };
 
 typedef struct rconn {
     enum route route;
@@ -32,7 +34,8 @@ typedef struct rconn {
     int too_large;
     int caller_gone; /* a streamed response nobody reads any more */
     lr_buf body;
-    waiter w; /* a /next poll waiting for work */
+    waiter w;  /* a /next poll waiting for work */
+    void *ext; /* R_EXT: the Extensions API's (extensions.c) */
 } rconn;
 
 /* One per connection (keep-alive: many requests): whose it is, decided on
@@ -107,6 +110,8 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (rc->route == R_NEXT)
         pool_poll_gone(inst, &rc->w);
+    if (rc->ext)
+        ext_done(inst, rc->ext);
     if (rc->inv) {
         emu *e = inst->fn->emu;
         pthread_mutex_lock(&e->lock);
@@ -243,6 +248,10 @@ static void take_stream(struct MHD_Connection *c, rconn *rc, const char *data, s
 static void take_data(struct MHD_Connection *c, instance *inst, rconn *rc, const char *data,
                       size_t n)
 {
+    if (rc->ext && !rc->status) {
+        ext_data(rc->ext, data, n);
+        return;
+    }
     if (rc->status ||
         (rc->route != R_RESPONSE && rc->route != R_ERROR && rc->route != R_INIT_ERROR))
         return; /* refused or unknown: read and drop */
@@ -297,6 +306,7 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
         return stale(c, rc->status);
     switch (rc->route) {
     case R_NEXT: return reply_next(c, inst, rc);
+    case R_EXT: return ext_finish(c, inst, rc->ext);
     case R_RESPONSE: {
         const char *etype = NULL;
         char *ebody = NULL;
@@ -386,6 +396,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
          * libmicrohttpd close the connection. */
         if (!admitted(c, inst, rc))
             rc->status = 403; /* before it can take or answer anything */
+        else if (ext_route(url) && (rc->route = R_EXT) && !(rc->ext = ext_begin(c, method, url)))
+            return MHD_NO;
         else if (rc->route == R_NONE)
             rc->status = 404;
         else

@@ -49,7 +49,9 @@ int main(int argc, char **argv)
     char path[PATH_MAX];
     if (!api || !*api) {
         snprintf(path, sizeof path, "%s", LR_EMULATOR_PATH);
-        execl(path, "lambda-emulator", "--listen", "0.0.0.0:8080", handler, (char *)NULL);
+        /* The extensions of /opt/extensions (image layers) run as on Lambda. */
+        execl(path, "lambda-emulator", "--listen", "0.0.0.0:8080", "--extensions",
+              "/opt/extensions", handler, (char *)NULL);
     } else {
         const char *dir = getenv("LAMBDA_RUNTIME_DIR");
         if (!dir || !*dir)

@@ -13,7 +13,10 @@ exit (status), error (optionally a "raw" body), context (headers and environment
 memory (touch N MB, then answer), say ("text" as a log line and the answer), stream (chunked response, optional error
 trailers, optionally gated), print (log lines, then answer), big (a buffered
 response of N bytes), gate (wait until the file "path" exists, then answer),
-barrier (wait until "n" invocations of this process are inside it at once).
+barrier (wait until "n" invocations of this process are inside it at once),
+counter (start, once, a background thread that writes an incrementing
+counter to the file "path" every 10 ms; answers the pid), counter_wait
+(wait until that file holds a number above "above"; answers it).
 An API Gateway payload 2.0 event (from the HTTP front) selects the action
 with its body, or without one with its query string; sse (Server-Sent
 Events "data: {"n": N, "ms": EPOCH_MS}", N from 1 to "count", then "event:
@@ -38,6 +41,36 @@ local = threading.local()
 BASE = "/2018-06-01/runtime"
 keep = []
 barriers = {}
+
+
+def start_counter(path):
+    """A background thread that outlives the invocation, as on Lambda."""
+    if barriers.get("counter"):
+        return
+    barriers["counter"] = True
+
+    def run():
+        n = 0
+        while True:
+            n += 1
+            with open(path + ".tmp", "w") as f:
+                f.write(str(n))
+            os.replace(path + ".tmp", path)
+            time.sleep(0.01)
+    threading.Thread(target=run, daemon=True).start()
+
+
+def wait_counter(path, above, limit):
+    until = time.time() + limit
+    while time.time() < until:
+        try:
+            v = int(open(path).read())
+            if v > above:
+                return v
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    return -1
 barriers_lock = threading.Lock()
 
 
@@ -190,6 +223,12 @@ def serve():
         elif action == "barrier":
             passed = rendezvous(ev.get("name", ""), int(ev["n"]), float(ev.get("limit", 30)))
             call("POST", path, json.dumps({"barrier": "passed" if passed else "gave up"}), echo)
+        elif action == "counter":
+            start_counter(ev["path"])
+            call("POST", path, json.dumps({"pid": os.getpid()}), echo)
+        elif action == "counter_wait":
+            v = wait_counter(ev["path"], int(ev["above"]), float(ev.get("limit", 30)))
+            call("POST", path, json.dumps({"value": v}), echo)
         elif action == "memory":
             keep.append(bytearray(int(ev.get("mb", 64)) * 1024 * 1024))
             for i in range(0, len(keep[-1]), 4096):

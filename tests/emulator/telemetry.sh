@@ -1,0 +1,89 @@
+#!/bin/bash
+# telemetry.sh -- the Telemetry API: an extension (tel_ext.py) subscribes
+# for platform and function records with an HTTP destination on
+# sandbox.localdomain; for a sequence of invocations it receives every
+# platform event in order with the callers' request ids, and the function's
+# log lines.  A subscriber that stops answering while the function floods
+# its log leaves the emulator's peak RSS bounded, and gets
+# platform.logsDropped once it answers again.
+set -u
+. "$top_srcdir/tests/emulator/lib.sh"
+
+exts=$work/opt/extensions ctl=$work/ctl
+mkdir -p "$exts" "$ctl"
+ln -s "$top_srcdir/tests/emulator/tel_ext.py" "$exts/tel"
+cfg=$work/lambda-runtime.ini
+cat >"$cfg" <<INI
+[emulator]
+runtime = $script_runtime
+task_root = $task_root
+extensions_dir = $exts
+concurrency = 1
+; the flood below takes a while on a busy machine
+timeout = 120
+env.EXT_CTL = $ctl
+INI
+start_emulator --config "$cfg"
+tel=$ctl/telemetry h=$work/h want=""
+for n in 1 2 3; do
+  body=$(curl -sS -D "$h" "$(invoke_url)" -d '{"action":"print","lines":2}')
+  [ "$body" = '{"printed": true}' ] || fail "invocation $n: $body"
+  want="$want $(tr -d '\r' <"$h" | sed -n 's/^[Xx]-[Aa]mzn-[Rr]equest[Ii]d: //p')"
+done
+grep -q '^tel: subscribe: 200 OK$' "$emu_out" || fail "subscribe: $(grep '^tel:' "$emu_out")"
+# The last report reaches it during the Shutdown phase, as on Lambda (the
+# environment is frozen in between).
+stop_emulator
+python3 - "$tel" $want <<'PY' || fail "telemetry records: $(cat "$tel")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+want = sys.argv[2:]
+types = [r["type"] for r in recs]
+for t in ("platform.telemetrySubscription", "platform.initStart", "platform.initRuntimeDone",
+          "platform.initReport", "platform.extension"):
+    assert t in types, (t, types)
+for r in recs:
+    assert r["time"].endswith("Z") and "T" in r["time"], r
+per = {}
+for r in recs:
+    rid = r["record"].get("requestId") if isinstance(r["record"], dict) else None
+    if r["type"] == "function":
+        rid = next((w for w in want if w in r["record"]), None)
+    if rid:
+        per.setdefault(rid, []).append(r)
+starts = [r["record"]["requestId"] for r in recs if r["type"] == "platform.start"]
+assert starts == want, (starts, want)
+for rid in want:
+    seq = [r["type"] for r in per[rid]]
+    assert seq == ["platform.start", "function", "function", "platform.runtimeDone",
+                   "platform.report"], (rid, seq)
+    lines = [r["record"] for r in per[rid] if r["type"] == "function"]
+    assert lines == ["line 0 of %s" % rid, "line 1 of %s" % rid], lines
+    done, rep = per[rid][3]["record"], per[rid][4]["record"]
+    assert done["status"] == "success" and done["metrics"]["durationMs"] >= 0, done
+    m = rep["metrics"]
+    assert m["memorySizeMB"] == 128 and m["maxMemoryUsedMB"] > 0 and m["billedDurationMs"] >= 1, rep
+assert "initDurationMs" in per[want[0]][4]["record"]["metrics"]
+assert "initDurationMs" not in per[want[1]][4]["record"]["metrics"]
+PY
+
+# A subscriber that stops answering: the function logs 600,000 lines (about
+# 50 MB as records) while its delivery is stalled; what is queued for it
+# stays bounded (262144 bytes, its maxBytes).
+rm -f "$tel"
+touch "$ctl/stall"
+start_emulator --config "$cfg"
+hwm_mb() { echo $(( $(awk '/^VmHWM:/ {print $2}' "/proc/$emu_pid/status") / 1024 )); }
+for n in 1 2 3; do
+  body=$(curl -sS "$(invoke_url)" -d '{"action":"print","lines":0,"plain":200000}')
+  [ "$body" = '{"printed": true}' ] || fail "flood $n: $body"
+done
+hwm=$(hwm_mb)
+echo "emulator VmHWM after 600,000 log lines with a stalled subscriber: $hwm MB"
+[ "$hwm" -lt 48 ] || fail "the emulator's peak RSS grew to $hwm MB with a stalled subscriber"
+touch "$ctl/release"
+curl -sS "$(invoke_url)" -d '{"action":"print","lines":1}' >/dev/null
+wait_for '"platform.logsDropped"' "$tel" 30 >/dev/null || fail "no platform.logsDropped: $(tail -3 "$tel")"
+grep '"platform.logsDropped"' "$tel" | head -1 | grep -q '"droppedRecords": [1-9]' || fail "logsDropped without a count"
+stop_emulator
+exit 0
