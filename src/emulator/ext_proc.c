@@ -99,7 +99,7 @@ static int scan(const char *dir, char *names[EXT_MAX + 1], char *err, size_t err
 /* The forked child: async-signal-safe calls only; waits until the parent
  * has recorded its pid (go closed), as the runtime does. */
 static void run_ext(int out, int errfd, int go[2], const char *dir, const char *path,
-                    char *const *env)
+                    char *const *env, const char *oops)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -114,10 +114,11 @@ static void run_ext(int out, int errfd, int go[2], const char *dir, const char *
     char b;
     while (read(go[0], &b, 1) < 0 && errno == EINTR)
         ;
-    if (chdir(dir) < 0)
-        _exit(127);
     char *const argv[] = {(char *)path, NULL};
-    execve(path, argv, env);
+    if (chdir(dir) == 0)
+        execve(path, argv, env);
+    ssize_t w = write(2, oops, strlen(oops));
+    (void)w;
     _exit(127);
 }
 
@@ -139,11 +140,15 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, i
     }
     pthread_mutex_lock(&e->lock);
     for (int i = 0; i < x->n; i++) {
-        char path[4096];
+        char path[4400], oops[4600];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(oops, sizeof oops,
+                 "lambda-emulator: cannot run the extension %s (not an executable for this "
+                 "machine, or its interpreter is missing)\n",
+                 path);
         pid_t pid = fork();
         if (pid == 0)
-            run_ext(out, errfd, go, dir, path, env);
+            run_ext(out, errfd, go, dir, path, env, oops);
         if (pid < 0) {
             snprintf(err, errlen, "cannot start extension %s: fork: %s", names[i], strerror(errno));
             x->n = i;
@@ -161,10 +166,14 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, i
 
 int ext_launch(instance *inst, int out, int errfd, char *const *env, char *err, size_t errlen)
 {
-    const char *dir = inst->fn->emu->st->extensions_dir;
+    const char *given = inst->fn->emu->st->extensions_dir;
     inst->ext = NULL;
-    if (!dir || !*dir)
+    if (!given || !*given)
         return 0;
+    /* Absolute: the extensions run in it. */
+    char dir[4096];
+    if (!realpath(given, dir))
+        snprintf(dir, sizeof dir, "%s", given); /* missing: none (scan says so) */
     char *names[EXT_MAX + 1];
     int n = scan(dir, names, err, errlen);
     if (n <= 0)
