@@ -396,12 +396,12 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     static const struct {
         const char *name, *key;
     } setting_opts[] = {
-        {"task-root", "task_root"},     {"runtime", "runtime"},
-        {"concurrency", "concurrency"}, {"max-concurrency", "max_concurrency"},
-        {"timeout", "timeout"},         {"init-timeout", "init_timeout"},
-        {"memory-size", "memory_size"}, {"init", "init"},
-        {"log-format", "log_format"},   {"http", "http_listen"},
-        {"template", "template"},       {"events", "events"},
+        {"task-root", "task_root"},       {"runtime", "runtime"},
+        {"concurrency", "concurrency"},   {"max-concurrency", "max_concurrency"},
+        {"timeout", "timeout"},           {"init-timeout", "init_timeout"},
+        {"memory-size", "memory_size"},   {"init", "init"},
+        {"log-format", "log_format"},     {"http", "http_listen"},
+        {"template", "template"},         {"events", "events"},
         {"extensions", "extensions_dir"},
     };
     /* Options without a value that set a setting. */

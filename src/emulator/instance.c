@@ -26,7 +26,6 @@
 #include "emulator.h"
 #include "evbus.h"
 #include "extensions.h"
-#include "telemetry.h"
 #include "proctree.h"
 
 #ifndef LR_RUNTIME_DIR
@@ -209,7 +208,6 @@ static invocation *line_owner(instance *inst, const char *line, size_t len)
 static void emit_line(instance *inst, int idx, const char *line, size_t len)
 {
     report_line(idx == 0 ? 1 : 2, line, len);
-    tel_line(inst, "function", line, len);
     int bus = evbus_active();
     if (bus || __atomic_load_n(&inst->ntail, __ATOMIC_RELAXED) > 0) {
         emu *e = inst->fn->emu;

@@ -22,7 +22,6 @@
 #include "emulator.h"
 #include "error_json.h"
 #include "extensions.h"
-#include "telemetry.h"
 #include "http.h"
 #include "posix.h"
 #include "proctree.h"
@@ -237,7 +236,6 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         ext_announce(inst);
         inst->ready = 1;
         inst->init_ms = (double)(clock_mono_ns() - inst->spawn_ns) / 1e6;
-        tel_init_done(inst);
         inst->ready_boot_ns = proctree_boot_ns();
         fn->eager_hold = 0;
         evpub_init(inst, "success", NULL, inst->init_ms);
@@ -284,7 +282,6 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
     inv->deadline_ns = inv->start_ns + budget_ms * 1000000;
     inv->deadline_ms = clock_epoch_ms() + budget_ms;
     ext_invoke(inst, inv);
-    tel_start(inv);
     if (!inst->init_reported) {
         inst->init_reported = 1;
         inv->has_init = 1;
@@ -345,7 +342,6 @@ static void end_running(invocation *inv)
     inv->state = INV_DONE;
     inv->end_ns = clock_mono_ns();
     __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
-    tel_runtime_done(inv);
     for (invocation **p = &inst->running; *p; p = &(*p)->r_next)
         if (*p == inv) {
             *p = inv->r_next;

@@ -24,7 +24,6 @@
 #include "emulator.h"
 #include "http.h"
 #include "posix.h"
-#include "telemetry.h"
 
 typedef struct logev {
     int fd; /* 1 or 2; 0 = END of inv */
@@ -212,8 +211,6 @@ static void finish_end(invocation *inv)
         inv_publish(inv);
     }
     instance *inst = inv->inst;
-    if (inst)
-        tel_report(inv); /* the Telemetry API's platform.report */
     if (inst && --inst->refs == 0)
         pthread_cond_broadcast(&e->idle_cv);
     inv->inst = NULL;

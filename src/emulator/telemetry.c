@@ -28,11 +28,16 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "evbus.h"
 #include "extensions.h"
 #include "http.h"
 #include "telemetry.h"
 
 #define POST_IO_MS 1000
+/* The event bus's ring when telemetry opens it first (else the console's
+ * sizes apply): records and bytes of log text. */
+#define TEL_RING_RECORDS 8192
+#define TEL_RING_BYTES (4 * 1024 * 1024)
 #define POST_TRIES 3
 
 struct tsub {
@@ -42,6 +47,9 @@ struct tsub {
     long max_items, max_bytes, timeout_ms;
     char host[256], path[512];
     unsigned port;
+    uint64_t cursor;      /* the last event bus record read */
+    int full;             /* a record waits on the bus for room in q */
+    evbus_sub *bsub;      /* notified when the bus has more */
     pthread_mutex_t lock; /* a leaf: the queue below */
     pthread_cond_t cv;
     lr_buf q; /* records, comma-separated */
@@ -74,14 +82,20 @@ static void enqueue(tsub *s, const char *rec, size_t len)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* {"time": NOW, "type": TYPE, "record": RECORD}, RECORD being JSON text. */
-static void record(lr_buf *out, const char *type, const char *rec, size_t len)
+/* {"time": WHEN, "type": TYPE, "record": RECORD}, RECORD being JSON text
+ * (when_ms 0: now). */
+static void record_at(lr_buf *out, int64_t when_ms, const char *type, const char *rec, size_t len)
 {
     char t[32];
-    clock_iso8601_ms(clock_epoch_ms(), t, sizeof t);
+    clock_iso8601_ms(when_ms ? when_ms : clock_epoch_ms(), t, sizeof t);
     lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"%s\",\"record\":", t, type);
     lr_buf_append(out, rec, len);
     lr_buf_append(out, "}", 1);
+}
+
+static void record(lr_buf *out, const char *type, const char *rec, size_t len)
+{
+    record_at(out, 0, type, rec, len);
 }
 
 static int type_bit(const char *type)
@@ -116,26 +130,149 @@ void tel_emit(instance *inst, const char *type, const char *rec, size_t len)
     lr_buf_free(&ev);
 }
 
-void tel_line(instance *inst, const char *type, const char *line, size_t len)
+/* ------------------------------------------------------------------------
+ * Records from the invocation event bus (evbus.h): what pool.c, report.c
+ * and instance.c publish there for the console is what subscribers get;
+ * each subscription reads the bus with its own cursor.
+ * ------------------------------------------------------------------------ */
+
+/* Append one record (s->lock held); no room: -1 (it stays on the bus). */
+static int add(tsub *s, int64_t when_ms, const char *type, const char *rec, size_t len)
 {
-    tsub **subs;
-    if (!subs_of(inst, &subs))
-        return;
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    if (!(s->types & type_bit(type)))
+        return 0;
+    if (s->q_items >= s->max_items || s->q.len + len + 100 > (size_t)s->max_bytes) {
+        s->full = 1;
+        return -1;
+    }
+    lr_buf ev = {0};
+    record_at(&ev, when_ms, type, rec, len);
+    if (s->q_items++ == 0)
+        s->q_first_ns = clock_mono_ns();
+    else
+        lr_buf_append(&s->q, ",", 1);
+    lr_buf_append(&s->q, ev.data ? ev.data : "", ev.len);
+    lr_buf_free(&ev);
+    return 0;
+}
+
+/* A log line: a string record, or under the JSON log format the object. */
+static int add_line(tsub *s, const evbus_rec *r)
+{
+    size_t len = r->len;
+    while (len && (r->text[len - 1] == '\n' || r->text[len - 1] == '\r'))
         len--;
-    int json = inst->fn->s->log_format == LOGFMT_JSON && len && line[0] == '{';
     json_object *doc = NULL;
-    if (json) { /* a JSON log line is the record itself */
+    if (s->inst->fn->s->log_format == LOGFMT_JSON && len && r->text[0] == '{') {
         json_tokener *tok = json_tokener_new();
-        doc = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
+        doc = tok ? json_tokener_parse_ex(tok, r->text, (int)len) : NULL;
         if (tok)
             json_tokener_free(tok);
     }
     if (!doc)
-        doc = json_object_new_string_len(line, (int)len);
-    const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-    tel_emit(inst, type, s, strlen(s));
+        doc = json_object_new_string_len(r->text, (int)len);
+    const char *txt = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+    int rc = add(s, r->time_ms, "function", txt, strlen(txt));
     json_object_put(doc);
+    return rc;
+}
+
+/* platform.runtimeDone and platform.report of an ended invocation. */
+static int add_end(tsub *s, const evbus_rec *r)
+{
+    if (s->q_items + 2 > s->max_items) {
+        s->full = 1;
+        return -1;
+    }
+    char done[512];
+    lr_buf rep = {0};
+    int n = snprintf(done, sizeof done,
+                     "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}",
+                     r->request_id, r->status, r->duration_ms);
+    lr_buf_printf(&rep,
+                  "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f,"
+                  "\"billedDurationMs\":%lld,\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
+                  r->request_id, r->status, r->duration_ms, r->billed_ms, r->memory_mb,
+                  r->max_memory_mb);
+    if (r->init_ms > 0)
+        lr_buf_printf(&rep, ",\"initDurationMs\":%.3f", r->init_ms);
+    lr_buf_printf(&rep, "}}");
+    int rc = add(s, r->time_ms, "platform.runtimeDone", done, (size_t)n) < 0 || !rep.len ||
+                     add(s, r->time_ms, "platform.report", rep.data, rep.len) < 0
+                 ? -1
+                 : 0;
+    lr_buf_free(&rep);
+    return rc;
+}
+
+/* platform.initRuntimeDone and platform.initReport. */
+static int add_init(tsub *s, const evbus_rec *r)
+{
+    if (s->q_items + 2 > s->max_items) {
+        s->full = 1;
+        return -1;
+    }
+    const char *type = s->inst->fn->s->init == INIT_EAGER ? "provisioned-concurrency" : "on-demand";
+    char a[384], b[384], err[160] = "";
+    if (r->len)
+        snprintf(err, sizeof err, ",\"errorType\":\"%.100s\"", r->text);
+    int na = snprintf(a, sizeof a,
+                      "{\"initializationType\":\"%s\",\"phase\":\"init\",\"status\":\"%s\"%s}",
+                      type, r->status, err);
+    int nb = snprintf(b, sizeof b,
+                      "{\"initializationType\":\"%s\",\"phase\":\"init\",\"status\":\"%s\"%s,"
+                      "\"metrics\":{\"durationMs\":%.3f}}",
+                      type, r->status, err, r->init_ms);
+    return add(s, r->time_ms, "platform.initRuntimeDone", a, (size_t)na) < 0 ||
+                   add(s, r->time_ms, "platform.initReport", b, (size_t)nb) < 0
+               ? -1
+               : 0;
+}
+
+/* evbus_read's visitor (bus_lock and s->lock held): nonzero leaves r on
+ * the bus (the queue is full). */
+static int visit(const evbus_rec *r, void *ud)
+{
+    tsub *s = ud;
+    instance *inst = s->inst;
+    if (r->instance != inst->id || strcmp(r->function, inst->fn->name) != 0)
+        return 0;
+    char rec[160];
+    switch (r->type) {
+    case EVB_START: {
+        int n = snprintf(rec, sizeof rec, "{\"requestId\":\"%s\",\"version\":\"$LATEST\"}",
+                         r->request_id);
+        return add(s, r->time_ms, "platform.start", rec, (size_t)n) < 0;
+    }
+    case EVB_LOG: return add_line(s, r) < 0;
+    case EVB_END: return add_end(s, r) < 0;
+    case EVB_INIT: return add_init(s, r) < 0;
+    default: return 0;
+    }
+}
+
+/* Take what the bus has for s (s->lock held).  Records that left the ring
+ * before s read them count as dropped (the ring is shared by every
+ * instance: the count covers them all). */
+static void pull(tsub *s)
+{
+    uint64_t lost = 0;
+    evbus_read(&s->cursor, 4096, visit, s, &lost);
+    if (lost) {
+        s->dropped_items += (long)lost;
+        s->dropped_bytes += (long)lost * 100; /* the bus keeps no sizes of what it lost */
+    }
+}
+
+static void bus_notify(void *ud)
+{
+    tsub *s = ud;
+    pthread_cond_signal(&s->cv); /* under bus_lock: no s->lock (the sender waits with a timeout) */
+}
+
+static void no_suspend(void *arg)
+{
+    (void)arg;
 }
 
 /* ------------------------------------------------------------------------
@@ -220,13 +357,16 @@ static int wait_batch(tsub *s)
     for (;;) {
         if (s->stop)
             return 0;
+        pull(s);
         int frozen = __atomic_load_n(&s->inst->frozen, __ATOMIC_RELAXED);
         int64_t due = s->q_first_ns + s->timeout_ms * 1000000LL;
-        if (!frozen && (s->q_items >= s->max_items || s->q.len >= (size_t)s->max_bytes ||
+        if (!frozen && (s->full || s->q_items >= s->max_items || s->q.len >= (size_t)s->max_bytes ||
                         (s->q_items > 0 && clock_mono_ns() >= due)))
             return 1;
+        if (!frozen && evbus_wait(s->bsub, s->cursor, no_suspend, NULL))
+            continue; /* more on the bus already */
         struct timespec ts;
-        int64_t wait_ms = !s->q_items || frozen ? 50 : (due - clock_mono_ns()) / 1000000 + 1;
+        int64_t wait_ms = !s->q_items || frozen ? 200 : (due - clock_mono_ns()) / 1000000 + 1;
         clock_realtime_after(&ts, wait_ms < 1 ? 1 : wait_ms > 1000 ? 1000 : wait_ms);
         pthread_cond_timedwait(&s->cv, &s->lock, &ts);
     }
@@ -239,6 +379,7 @@ static lr_buf take(tsub *s)
     lr_buf b = s->q;
     memset(&s->q, 0, sizeof s->q);
     s->q_items = 0;
+    s->full = 0;
     if (s->dropped_items) {
         char rec[256];
         int n = snprintf(rec, sizeof rec,
@@ -403,63 +544,6 @@ static const char *init_type(const instance *inst)
     return inst->fn->s->init == INIT_EAGER ? "provisioned-concurrency" : "on-demand";
 }
 
-void tel_start(invocation *inv)
-{
-    char rec[256];
-    int n = snprintf(rec, sizeof rec, "{\"requestId\":\"%s\",\"version\":\"$LATEST\"}", inv->id);
-    tel_emit(inv->inst, "platform.start", rec, (size_t)n);
-}
-
-void tel_runtime_done(invocation *inv)
-{
-    char rec[512], t[32];
-    double ms = (double)(inv->end_ns - inv->start_ns) / 1e6;
-    clock_iso8601_ms(clock_epoch_ms() - (clock_mono_ns() - inv->start_ns) / 1000000, t, sizeof t);
-    int n = snprintf(rec, sizeof rec,
-                     "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f,"
-                     "\"producedBytes\":%zu},\"spans\":[{\"name\":\"responseLatency\",\"start\":"
-                     "\"%s\",\"durationMs\":%.3f}]}",
-                     inv->id, inv->status ? inv->status : "success", ms, inv->resp.len, t, ms);
-    tel_emit(inv->inst, "platform.runtimeDone", rec, (size_t)n);
-}
-
-void tel_report(invocation *inv)
-{
-    instance *inst = inv->inst;
-    if (!inst)
-        return;
-    double ms = (double)(inv->end_ns - inv->start_ns) / 1e6;
-    double billed = ms + (inv->has_init ? inv->init_ms : 0);
-    long long billed_ms = (long long)billed + (billed > (double)(long long)billed);
-    long mb = (inst->hwm_kb + 512) / 1024;
-    lr_buf rec = {0};
-    lr_buf_printf(&rec,
-                  "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f,"
-                  "\"billedDurationMs\":%lld,\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
-                  inv->id, inv->status ? inv->status : "success", ms, billed_ms < 1 ? 1 : billed_ms,
-                  inv->fn->s->memory_size, mb < 1 ? 1 : mb);
-    if (inv->has_init)
-        lr_buf_printf(&rec, ",\"initDurationMs\":%.3f", inv->init_ms);
-    lr_buf_printf(&rec, "}}");
-    if (rec.len)
-        tel_emit(inst, "platform.report", rec.data, rec.len);
-    lr_buf_free(&rec);
-}
-
-void tel_init_done(instance *inst)
-{
-    char rec[256];
-    int n = snprintf(rec, sizeof rec,
-                     "{\"initializationType\":\"%s\",\"phase\":\"init\",\"status\":\"success\"}",
-                     init_type(inst));
-    tel_emit(inst, "platform.initRuntimeDone", rec, (size_t)n);
-    n = snprintf(rec, sizeof rec,
-                 "{\"initializationType\":\"%s\",\"phase\":\"init\",\"status\":\"success\","
-                 "\"metrics\":{\"durationMs\":%.3f}}",
-                 init_type(inst), inst->init_ms);
-    tel_emit(inst, "platform.initReport", rec, (size_t)n);
-}
-
 int tel_route(const char *url)
 {
     return strcmp(url, "/2022-07-01/telemetry") == 0 || strcmp(url, "/2020-08-15/logs") == 0;
@@ -492,8 +576,17 @@ static int attach(instance *inst, tsub *s, const char *id)
             enqueue(s, ev.data, ev.len);
         lr_buf_free(&ev);
     }
-    if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
+    /* The bus's records from now on are the subscription's. */
+    if (evbus_open(TEL_RING_RECORDS, TEL_RING_BYTES) < 0)
         return -1;
+    s->cursor = evbus_last();
+    if (!(s->bsub = evbus_subscribe(bus_notify, s)) ||
+        pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+        if (s->bsub)
+            evbus_unsubscribe(s->bsub);
+        evbus_close();
+        return -1;
+    }
     x->subs[x->nsubs] = s;
     __atomic_store_n(&x->nsubs, x->nsubs + 1, __ATOMIC_RELEASE);
     return 0;
@@ -548,6 +641,8 @@ void tel_free(instance *inst)
     for (int i = 0; i < n; i++) {
         tsub *s = subs[i];
         pthread_join(s->thread, NULL);
+        evbus_unsubscribe(s->bsub);
+        evbus_close();
         lr_buf_free(&s->q);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cv);

@@ -26,16 +26,6 @@ enum MHD_Result tel_subscribe(struct MHD_Connection *c, instance *inst, const lr
  * "record" is the JSON text rec, for the subscriptions taking it (any
  * thread, any lock: the queues' locks are leaves). */
 void tel_emit(instance *inst, const char *type, const char *rec, size_t len);
-/* A log line of the function or an extension (TYPE "function" or
- * "extension"): a string record, or the object itself for a JSON line
- * under the JSON log format. */
-void tel_line(instance *inst, const char *type, const char *line, size_t len);
-/* Platform events of an invocation (emu->lock held). */
-void tel_start(invocation *inv);
-void tel_runtime_done(invocation *inv);
-void tel_report(invocation *inv);
-/* The instance finished its init (emu->lock held). */
-void tel_init_done(instance *inst);
 /* Stop the senders (they exit once their current post ends), then free the
  * subscriptions once nothing emits any more (instance_free). */
 void tel_halt(instance *inst);
