@@ -9,6 +9,13 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
+bound_mb=48
+if ldd "$emulator" 2>/dev/null | grep -q libasan; then
+  # AddressSanitizer keeps freed memory in quarantine and adds its shadow.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+  bound_mb=120
+fi
+
 exts=$work/opt/extensions ctl=$work/ctl
 mkdir -p "$exts" "$ctl"
 ln -s "$top_srcdir/tests/emulator/tel_ext.py" "$exts/tel"
@@ -80,10 +87,16 @@ for n in 1 2 3; do
 done
 hwm=$(hwm_mb)
 echo "emulator VmHWM after 600,000 log lines with a stalled subscriber: $hwm MB"
-[ "$hwm" -lt 48 ] || fail "the emulator's peak RSS grew to $hwm MB with a stalled subscriber"
+[ "$hwm" -lt "$bound_mb" ] || fail "the emulator's peak RSS grew to $hwm MB with a stalled subscriber"
 touch "$ctl/release"
-curl -sS "$(invoke_url)" -d '{"action":"print","lines":1}' >/dev/null
-wait_for '"platform.logsDropped"' "$tel" 30 >/dev/null || fail "no platform.logsDropped: $(tail -3 "$tel")"
+# Deliveries happen while the environment runs (it is frozen in between, as
+# on Lambda): invoke until the backlog is through, at most 100 times.
+i=0
+until grep -q '"platform.logsDropped"' "$tel" 2>/dev/null; do
+  [ $i -lt 100 ] || fail "no platform.logsDropped: $(tail -3 "$tel")"
+  curl -sS "$(invoke_url)" -d '{"action":"sleep","seconds":0.2}' >/dev/null
+  i=$((i + 1))
+done
 grep '"platform.logsDropped"' "$tel" | head -1 | grep -q '"droppedRecords": [1-9]' || fail "logsDropped without a count"
 stop_emulator
 exit 0
