@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "clock.h"
 #include "console.h"
 #include "emulator.h"
 #include "evbus.h"
@@ -37,6 +38,25 @@
 
 static int enabled, strict, bus_open;
 static emu *the_emu;
+/* The keep-alive thread: kicks the waiting live streams. */
+static pthread_t kicker;
+static pthread_mutex_t kick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kick_cv = PTHREAD_COND_INITIALIZER;
+static int kicking, kick_stop;
+
+static void *kick_main(void *arg)
+{
+    pthread_mutex_lock(&kick_lock);
+    while (!kick_stop) {
+        struct timespec ts;
+        clock_realtime_after(&ts, CONSOLE_KEEPALIVE_S * 1000);
+        pthread_cond_timedwait(&kick_cv, &kick_lock, &ts);
+        if (!kick_stop)
+            evbus_kick();
+    }
+    pthread_mutex_unlock(&kick_lock);
+    return NULL;
+}
 
 static int loopback_host(const char *host)
 {
@@ -62,6 +82,12 @@ int console_start(emu *e, char *err, size_t errlen)
         return -1;
     }
     bus_open = 1;
+    kick_stop = 0;
+    if (pthread_create(&kicker, NULL, kick_main, NULL) != 0) {
+        snprintf(err, errlen, "cannot start the console's keep-alive thread");
+        return -1;
+    }
+    kicking = 1;
     return 0;
 }
 
@@ -72,6 +98,14 @@ int console_enabled(void)
 
 void console_shutdown(void)
 {
+    if (kicking) {
+        pthread_mutex_lock(&kick_lock);
+        kick_stop = 1;
+        pthread_cond_signal(&kick_cv);
+        pthread_mutex_unlock(&kick_lock);
+        pthread_join(kicker, NULL);
+        kicking = 0;
+    }
     if (bus_open)
         evbus_shutdown();
 }

@@ -12,6 +12,9 @@
 
 struct emu;
 
+/* Seconds between keep-alives of an idle live stream. */
+#define CONSOLE_KEEPALIVE_S 5
+
 /* Decide whether the console is on (console = on, or auto and the Invoke
  * API listens on loopback) and open the event bus for it; 0 or -1 with err. */
 int console_start(struct emu *e, char *err, size_t errlen);

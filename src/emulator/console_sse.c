@@ -13,18 +13,23 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "console.h"
 #include "evbus.h"
 #include "http.h"
 
 #define OUT_MAX (64 * 1024)
+/* A stream idle this long gets a comment line: a peer that is gone is found
+ * out (the write fails) and its connection closed (console.c kicks the
+ * waiting streams every CONSOLE_KEEPALIVE_S). */
+#define KEEPALIVE_NS ((int64_t)CONSOLE_KEEPALIVE_S * 1000000000 - 500000000)
 
 typedef struct sse {
     struct MHD_Connection *conn;
     evbus_sub *sub;
     uint64_t cursor;
     lr_buf out;
-    int ended;
+    int64_t sent_ns; /* when something was last formatted */
 } sse;
 
 static const char *const type_names[] = {"start", "log", "end", "init", "throttle", "reload"};
@@ -89,13 +94,18 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     sse *s = cls;
     while (s->out.len == 0) {
-        if (s->ended || evbus_shutting_down())
+        if (evbus_shutting_down())
             return MHD_CONTENT_READER_END_OF_STREAM;
         uint64_t lost = 0;
         evbus_read(&s->cursor, 256, format, s, &lost);
         if (lost)
             lr_buf_printf(&s->out, "data: {\"type\":\"lost\",\"n\":%llu}\n\n",
                           (unsigned long long)lost);
+        int64_t now = clock_mono_ns();
+        if (s->out.len == 0 && now - s->sent_ns >= KEEPALIVE_NS)
+            lr_buf_printf(&s->out, ": keep-alive\n\n");
+        if (s->out.len)
+            s->sent_ns = now;
         if (s->out.len == 0 && evbus_wait(s->sub, s->cursor, suspend, s) == 0)
             return 0; /* suspended until a record arrives */
     }
@@ -111,6 +121,7 @@ enum MHD_Result console_sse(struct MHD_Connection *c, void **state)
     if (!s)
         return MHD_NO;
     s->conn = c;
+    s->sent_ns = clock_mono_ns();
     s->sub = evbus_subscribe(notify, s);
     const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
     if (last)

@@ -25,6 +25,16 @@ static uint64_t first, last; /* seqs in the ring: first..last (none: first > las
 static evbus_sub *subs;
 static int shutting;
 
+/* Notify the subscribers waiting (bus_lock held). */
+static void wake(void)
+{
+    for (evbus_sub *s = subs; s; s = s->next)
+        if (s->armed) {
+            s->armed = 0;
+            s->notify(s->ud);
+        }
+}
+
 int evbus_open(size_t max_records, size_t budget)
 {
     pthread_mutex_lock(&bus_lock);
@@ -105,11 +115,7 @@ void evbus_publish(const evbus_rec *r)
     dst->text = text;
     dst->len = len;
     bytes += len;
-    for (evbus_sub *s = subs; s; s = s->next)
-        if (s->armed) {
-            s->armed = 0;
-            s->notify(s->ud);
-        }
+    wake(); /* bus_lock held */
     pthread_mutex_unlock(&bus_lock);
 }
 
@@ -179,16 +185,22 @@ int evbus_wait(evbus_sub *s, uint64_t cursor, void (*suspend)(void *arg), void *
     return now;
 }
 
-void evbus_shutdown(void)
+static void notify_all(int shut)
 {
     pthread_mutex_lock(&bus_lock);
-    shutting = 1;
-    for (evbus_sub *s = subs; s; s = s->next)
-        if (s->armed) {
-            s->armed = 0;
-            s->notify(s->ud);
-        }
+    shutting |= shut;
+    wake();
     pthread_mutex_unlock(&bus_lock);
+}
+
+void evbus_kick(void)
+{
+    notify_all(0);
+}
+
+void evbus_shutdown(void)
+{
+    notify_all(1);
 }
 
 int evbus_shutting_down(void)

@@ -86,6 +86,9 @@ void evbus_unsubscribe(evbus_sub *s);
  * runs suspend(arg) under bus_lock (so the notification cannot come before
  * it) and returns 0. */
 int evbus_wait(evbus_sub *s, uint64_t cursor, void (*suspend)(void *arg), void *arg);
+/* Notify every subscriber waiting, with nothing new: a reader that keeps a
+ * connection open may send a keep-alive (and so learn the peer is gone). */
+void evbus_kick(void);
 /* Shutting down: notify every subscriber; evbus_wait answers 1 from now on. */
 void evbus_shutdown(void);
 int evbus_shutting_down(void);

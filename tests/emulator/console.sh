@@ -5,7 +5,8 @@
 # from another address of the machine; off by default when the emulator
 # listens on every address, on with --console, off with --no-console.  Its
 # JSON: the functions, the saved events of --events DIR (the built-in
-# sample first), and the live stream (Server-Sent Events) of an invocation.
+# sample first), and the live stream (Server-Sent Events) of an invocation;
+# the streams of clients that have gone are closed.
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
@@ -49,6 +50,19 @@ wait_for "\"type\":\"end\",.*\"id\":\"$rid\"" "$work/sse" 20 || fail "no end rec
 grep -q "\"type\":\"log\",.*\"id\":\"$rid\",.*\"text\":\"hi there\\\\n\"" "$work/sse" \
   || fail "no log record for $rid: $(cat "$work/sse")"
 kill "$sse_pid" 2>/dev/null; wait "$sse_pid" 2>/dev/null
+
+# Live streams whose client is gone are closed: a keep-alive every 5 s finds
+# them out (else each would hold a connection until the next invocation).
+open_streams() { ss -Htn state established state close-wait "( sport = :$port )" | wc -l; }
+pids=""
+for _ in 1 2 3; do
+  curl -sN --max-time 60 "$url/console/api/events" >/dev/null & pids="$pids $!"
+done
+for _ in $(seq 200); do [ "$(open_streams)" -ge 3 ] && break; sleep 0.05; done
+[ "$(open_streams)" -ge 3 ] || fail "the live streams did not connect: $(open_streams)"
+kill $pids; wait $pids 2>/dev/null
+for _ in $(seq 600); do [ "$(open_streams)" = 0 ] && break; sleep 0.05; done
+[ "$(open_streams)" = 0 ] || fail "the emulator keeps $(open_streams) streams of gone clients"
 
 # Another address of this machine does not reach it.
 other=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -v '^127\.' | grep -m1 '^[0-9.]*$')

@@ -151,8 +151,13 @@ START_TEST(subscriber_notified_once_per_wait)
     ck_assert_int_eq(notified, 1);
     cursor = evbus_last();
     ck_assert_int_eq(evbus_wait(sub, cursor, on_suspend, NULL), 0);
-    evbus_shutdown();
+    /* A kick notifies with nothing new; the subscriber may wait again. */
+    evbus_kick();
+    evbus_kick();
     ck_assert_int_eq(notified, 2);
+    ck_assert_int_eq(evbus_wait(sub, cursor, on_suspend, NULL), 0);
+    evbus_shutdown();
+    ck_assert_int_eq(notified, 3);
     ck_assert_int_eq(evbus_wait(sub, cursor, on_suspend, NULL), 1);
     evbus_unsubscribe(sub);
     evbus_close();
