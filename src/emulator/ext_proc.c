@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -101,19 +100,7 @@ static int scan(const char *dir, char *names[EXT_MAX + 1], char *err, size_t err
 static void run_ext(int out, int errfd, int go[2], const char *dir, const char *path,
                     char *const *env, const char *oops)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(out, 1);
-    dup2(errfd, 2);
-    close(go[1]);
-    char b;
-    while (read(go[0], &b, 1) < 0 && errno == EINTR)
-        ;
+    proctree_child_setup(out, errfd, go);
     char *const argv[] = {(char *)path, NULL};
     if (chdir(dir) == 0)
         execve(path, argv, env);

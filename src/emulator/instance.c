@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -391,22 +390,7 @@ static char **direct_argv(const char *cmd)
 static void run_child(int out, int err, int go[2], const char *task_root, const char *cmd,
                       char **argv, char **env)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* Kept across exec: what the runtime daemonizes (a container engine's
-     * monitor, a setsid helper) is reparented to the runtime, not to init,
-     * so it stays in the tree the Runtime API admits and the kill reaches. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(out, 1);
-    dup2(err, 2);
-    close(go[1]);
-    char b;
-    while (read(go[0], &b, 1) < 0 && errno == EINTR)
-        ;
+    proctree_child_setup(out, err, go);
     if (chdir(task_root) < 0) {
         static const char msg[] = "lambda-emulator: cannot enter the task root directory\n";
         ssize_t w = write(2, msg, sizeof msg - 1);

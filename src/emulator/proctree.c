@@ -5,10 +5,12 @@
  */
 #include "config.h"
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,4 +146,21 @@ long proctree_hwm_kb(pid_t root)
     for (size_t i = 0; i < n; i++)
         kb += status_kb(pids[i], "VmHWM");
     return kb;
+}
+
+void proctree_child_setup(int out, int err, int go[2])
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(go[1]);
+    char b;
+    while (read(go[0], &b, 1) < 0 && errno == EINTR)
+        ;
 }

@@ -23,6 +23,15 @@ int64_t proctree_boot_ns(void);
  * (those that left the group: a daemon started with setsid, a container's
  * processes under its engine). */
 void proctree_signal(pid_t root, int sig);
+/* In a child just forked to become an environment's process (the runtime,
+ * an extension): its own process group, SIGKILL when the emulator dies, a
+ * child subreaper (kept across exec: what it daemonizes -- a container
+ * engine's monitor, a setsid helper -- is reparented to it, not to init, so
+ * it stays in the tree the Runtime API admits and the kill reaches), no
+ * blocked signal, SIGPIPE as default, out and err as stdout and stderr;
+ * then it waits until the parent closes go[1] (the parent has recorded its
+ * pid). */
+void proctree_child_setup(int out, int err, int go[2]);
 /* Sum of the peak RSS (VmHWM) of root and its living descendants, in kB. */
 long proctree_hwm_kb(pid_t root);
 
