@@ -16,8 +16,8 @@
 
 struct rapi {
     CURL *curl;
-    char *base; /* http://API/2018-06-01 */
-    char *url;  /* scratch: base + path */
+    char *base;      /* http://API/2018-06-01 */
+    char *url;       /* scratch: base + path */
     CURLU *next_url; /* base + /runtime/invocation/next, parsed once */
     size_t url_cap;
     long retries;
