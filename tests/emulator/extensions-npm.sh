@@ -54,9 +54,15 @@ env.DEBUG_SLS_OTEL_LAYER = 1
 env.NODE_OPTIONS = --require $spy
 env.EXT_SPY = $events
 INI
+# The extension listens on a fixed port (2772) of every address: one run at
+# a time on this machine (scripts/test runs the sanitizer builds' make check
+# at the same time).  The lock is held by this script only (fd 9 is closed
+# for what it starts) and released when it exits.
+exec 9>"${TMPDIR:-/tmp}/lambda-c-runtime-otel-2772.lock"
+flock -w 900 9 || fail "another run of extensions-npm.sh held port 2772's lock for 900 s"
 _n=$((_n + 1)); emu_out=$work/stdout.$_n; emu_err=$work/stderr.$_n
 spawn $mnt sh -c 'mount --bind "$1" /opt && shift && exec "$@"' sh "$opt" \
-  "$emulator" --listen 127.0.0.1:0 --init-timeout 120 --config "$cfg" >"$emu_out" 2>"$emu_err"
+  "$emulator" --listen 127.0.0.1:0 --init-timeout 120 --config "$cfg" >"$emu_out" 2>"$emu_err" 9>&-
 emu_pid=$spawned
 wait_for 'listening on' "$emu_err" 20
 port=$(sed -n 's/^lambda-emulator: listening on [0-9.]*:\([0-9]*\)$/\1/p' "$emu_err")
