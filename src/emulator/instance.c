@@ -404,6 +404,37 @@ static void run_child(int out, int err, int go[2], const char *task_root, const 
     _exit(127);
 }
 
+/* A started runtime (and its extensions) that cannot go on: killed and reaped
+ * here, as no thread of its own will. */
+static void abandon(instance *inst, pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ext_abort(inst);
+}
+
+/* Once the runtime's pid is recorded: let it start (with extensions, once
+ * they have all registered; closing go_w) and start the thread that reads
+ * its output and reaps it.  -2 when it had to be abandoned. */
+static int instance_go(instance *inst, pid_t pid, int go_w, char *err, size_t errlen)
+{
+    if (ext_gate(inst, go_w, err, errlen) < 0) {
+        abandon(inst, pid);
+        return -2;
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&inst->log_thread, &attr, instance_main, inst);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        abandon(inst, pid);
+        snprintf(err, errlen, "cannot start a thread for the runtime: %s", strerror(rc));
+        return -2;
+    }
+    return 0;
+}
+
 int instance_start(instance *inst, char *err, size_t errlen)
 {
     function *fn = inst->fn;
@@ -455,29 +486,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
     if (inst->killed)
         kill(-pid, SIGKILL);
     pthread_mutex_unlock(&e->lock);
-    /* The pid is known: the runtime may start (with extensions, once they
-     * have all registered). */
-    if (ext_gate(inst, go[1], err, errlen) < 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        ext_abort(inst);
-        return -2;
-    }
-
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&inst->log_thread, &attr, instance_main, inst);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        /* Without its thread nobody would reap it: give up on it now. */
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        ext_abort(inst);
-        snprintf(err, errlen, "cannot start a thread for the runtime: %s", strerror(rc));
-        return -2;
-    }
-    return 0;
+    return instance_go(inst, pid, go[1], err, errlen);
 fail:
     for (int i = 0; i < 2; i++) {
         if (out[i] >= 0)
