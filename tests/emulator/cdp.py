@@ -12,6 +12,7 @@ once the page lists n items in #events the file GATE.(n + 1) is created
 a message on stderr when Chromium does not start or the page never finishes.
 """
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -114,46 +115,55 @@ def start_chromium(chromium, profile, deadline, size="900,700"):
     raise OSError("chromium did not open its DevTools port in time")
 
 
-def main():
-    chromium, url, shot = sys.argv[1:4]
-    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 30
-    gate = sys.argv[5] if len(sys.argv) > 5 else None
-    deadline = time.time() + seconds
+@contextlib.contextmanager
+def chromium_session(chromium, deadline, size="900,700"):
+    """Headless Chromium on a fresh profile: yields its page's DevTools
+    WebSocket URL; the browser is killed and the profile removed after."""
     profile = tempfile.mkdtemp()
     proc = None
     try:
-        proc, ws_url = start_chromium(chromium, profile, deadline)
-        ws = WebSocket(ws_url, timeout=seconds)
-        ws.call("Page.enable")
-        ws.call("Page.navigate", url=url)
-        text = ""
-        while time.time() < deadline:
-            r = ws.call("Runtime.evaluate", returnByValue=True,
-                        expression="JSON.stringify([document.querySelectorAll('#events li').length,"
-                                   "(document.getElementById('result')||{}).textContent||''])")
-            shown, text = json.loads(r["result"].get("value") or '[0, ""]')
-            if gate:  # the page shows event n: let the function write n + 1
-                for n in range(1, shown + 1):
-                    open("%s.%d" % (gate, n + 1), "a").close()
-            if text:
-                break
-            time.sleep(0.1)
-        png = ws.call("Page.captureScreenshot", format="png")["data"]
-        with open(shot, "wb") as f:
-            f.write(base64.b64decode(png))
-        if not text:
-            print(f"cdp.py: {url}: #result still empty after {seconds:g} s", file=sys.stderr)
-            return 1
-        print(text)
-        return 0
-    except OSError as e:
-        print(f"cdp.py: {e}", file=sys.stderr)
-        return 1
+        proc, ws_url = start_chromium(chromium, profile, deadline, size)
+        yield ws_url
     finally:
         if proc:
             proc.kill()
             proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    chromium, url, shot = sys.argv[1:4]
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 30
+    gate = sys.argv[5] if len(sys.argv) > 5 else None
+    deadline = time.time() + seconds
+    try:
+        with chromium_session(chromium, deadline) as ws_url:
+            ws = WebSocket(ws_url, timeout=seconds)
+            ws.call("Page.enable")
+            ws.call("Page.navigate", url=url)
+            text = ""
+            while time.time() < deadline:
+                r = ws.call("Runtime.evaluate", returnByValue=True,
+                            expression="JSON.stringify([document.querySelectorAll('#events li').length,"
+                                       "(document.getElementById('result')||{}).textContent||''])")
+                shown, text = json.loads(r["result"].get("value") or '[0, ""]')
+                if gate:  # the page shows event n: let the function write n + 1
+                    for n in range(1, shown + 1):
+                        open("%s.%d" % (gate, n + 1), "a").close()
+                if text:
+                    break
+                time.sleep(0.1)
+            png = ws.call("Page.captureScreenshot", format="png")["data"]
+            with open(shot, "wb") as f:
+                f.write(base64.b64decode(png))
+            if not text:
+                print(f"cdp.py: {url}: #result still empty after {seconds:g} s", file=sys.stderr)
+                return 1
+            print(text)
+            return 0
+    except OSError as e:
+        print(f"cdp.py: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

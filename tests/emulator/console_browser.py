@@ -26,13 +26,11 @@ import base64
 import http.client
 import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 
-from cdp import WebSocket, start_chromium
+from cdp import WebSocket, chromium_session
 
 EVIL = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
 
@@ -219,30 +217,23 @@ def load(page, base, pid, shot, total=10000, threads=4):
 
 def main():
     chromium, base, pid, prefix = sys.argv[1:5]
-    profile = tempfile.mkdtemp()
-    proc = None
     try:
-        proc, ws_url = start_chromium(chromium, profile, time.time() + 60, "1400,1000")
-        ws = WebSocket(ws_url, timeout=120)
-        page = Page(ws)
-        ws.call("Page.enable")
-        ws.call("Page.navigate", url=base + "/console/")
-        page.until("document.getElementById('live') && "
-                   "document.getElementById('live').textContent === 'live'",
-                   "the live stream to connect")
-        three_invocations(page, base, prefix + "-invocations.png")
-        escaping(page, base)
-        test_tab(page, prefix + "-test.png")
-        load(page, base, int(pid), prefix + "-load.png")
-        return 0
+        with chromium_session(chromium, time.time() + 60, "1400,1000") as ws_url:
+            ws = WebSocket(ws_url, timeout=120)
+            page = Page(ws)
+            ws.call("Page.enable")
+            ws.call("Page.navigate", url=base + "/console/")
+            page.until("document.getElementById('live') && "
+                       "document.getElementById('live').textContent === 'live'",
+                       "the live stream to connect")
+            three_invocations(page, base, prefix + "-invocations.png")
+            escaping(page, base)
+            test_tab(page, prefix + "-test.png")
+            load(page, base, int(pid), prefix + "-load.png")
+            return 0
     except (Failed, OSError) as e:
         print(f"console_browser.py: {e}", file=sys.stderr)
         return 1
-    finally:
-        if proc:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
