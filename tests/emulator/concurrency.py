@@ -47,6 +47,8 @@ for i in range(n):
     got = results.get(i, [])
     if len(got) != 1:
         sys.exit("invoke %d answered %d times" % (i, len(got)))
+    if not echo and "event" not in got[0]:
+        sys.exit("invoke %d: not the function's answer: %r" % (i, got[0]))
     ev = got[0] if echo else got[0]["event"]
     if ev.get("i") != i or len(ev.get("pad", "")) != i * 37:
         sys.exit("invoke %d got the answer of another: %r" % (i, ev.get("i")))

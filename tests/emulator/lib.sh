@@ -21,6 +21,18 @@ script_runtime="$top_srcdir/tests/emulator/runtime.py"
 work=$(mktemp -d); _tmpdirs="$_tmpdirs $work"
 task_root=$work/task; mkdir -p "$task_root"
 _n=0
+# fail MSG: as common.sh's, and the last lines of the emulator's output and
+# errors (a failure in CI is then diagnosable from the test's log alone).
+fail() {
+  echo "FAIL: $*" >&2
+  local f
+  for f in "${emu_out:-}" "${emu_err:-}"; do
+    [ -s "$f" ] || continue
+    echo "-- last lines of $f:" >&2
+    tail -n 25 "$f" | cut -c1-300 >&2
+  done
+  exit 1
+}
 # tmpf: a fresh path under $work (echo'd)
 tmpf() { _n=$((_n + 1)); echo "$work/f$_n"; }
 
