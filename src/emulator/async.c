@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "emulator.h"
+#include "pool.h"
 
 /* "lambda-emulator: function F: Event ID " + what, on the emulator's stderr. */
 static void say(const invocation *inv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -36,7 +36,7 @@ static void say(const invocation *inv, const char *fmt, ...)
     if (n > (int)sizeof line - 2)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
-    report_line(2, line, (size_t)n);
+    inv->fn->emu->ops->line(2, line, (size_t)n);
 }
 
 static void push(function *fn, invocation *inv)

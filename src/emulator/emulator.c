@@ -17,7 +17,39 @@
 #include "emulator.h"
 #include "front.h"
 #include "http.h"
+#include "proctree.h"
 #include "watch.h"
+
+static void signal_runtime(instance *inst, int sig)
+{
+    proctree_signal(inst->pid, sig);
+}
+
+static long runtime_peak_rss_kb(instance *inst)
+{
+    return proctree_hwm_kb(inst->pid);
+}
+
+static void stop_runtime_api(instance *inst)
+{
+    if (inst->rapi)
+        http_stop(inst->rapi);
+    inst->rapi = NULL;
+}
+
+/* The pool's view of the rest of the emulator (pool.h). */
+static const pool_ops live_ops = {
+    .suspend = waiter_suspend,
+    .resume = waiter_resume,
+    .start = instance_start,
+    .signal = signal_runtime,
+    .peak_rss_kb = runtime_peak_rss_kb,
+    .stop = stop_runtime_api,
+    .release = instance_release,
+    .line = report_line,
+    .inv_start = report_invocation_start,
+    .inv_end = report_invocation_end,
+};
 
 function *emu_function(emu *e, const char *name)
 {
@@ -52,6 +84,7 @@ int emu_start(emu *e, emu_settings *st, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
     e->st = st;
+    e->ops = &live_ops;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->idle_cv, NULL);
     pthread_condattr_t ca;

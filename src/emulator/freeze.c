@@ -18,9 +18,8 @@
 #include <signal.h>
 
 #include "clock.h"
-#include "emulator.h"
+#include "pool.h"
 #include "extensions.h"
-#include "proctree.h"
 
 static int can_freeze(const instance *inst)
 {
@@ -30,7 +29,7 @@ static int can_freeze(const instance *inst)
 
 static void signal_all(instance *inst, int sig)
 {
-    proctree_signal(inst->pid, sig);
+    inst->fn->emu->ops->signal(inst, sig);
     ext_signal(inst, sig);
 }
 

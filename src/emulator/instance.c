@@ -213,7 +213,7 @@ static void emit_line(instance *inst, int idx, const char *line, size_t len)
         pthread_mutex_lock(&e->lock);
         invocation *inv = line_owner(inst, line, len);
         if (inv && inv->tail)
-            report_tail_append(inv, line, len);
+            inv_tail_append(inv, line, len);
         if (bus)
             evpub_line(inst, inv, idx == 0 ? 1 : 2, line, len);
         pthread_mutex_unlock(&e->lock);
@@ -504,18 +504,16 @@ fail:
     return -1;
 }
 
-void instance_free(instance *inst)
+void instance_release(instance *inst)
 {
     if (inst->out_fd >= 0)
         close(inst->out_fd);
     if (inst->err_fd >= 0)
         close(inst->err_fd);
+    inst->out_fd = inst->err_fd = -1;
     lr_buf_free(&inst->partial[0]);
     lr_buf_free(&inst->partial[1]);
-    lr_buf_free(&inst->init_error);
-    free(inst->init_error_type);
     ext_free(inst);
     if (inst->pid != 0)
         pthread_mutex_destroy(&inst->log_lock);
-    free(inst);
 }

@@ -13,7 +13,7 @@
 #include <sys/random.h>
 #include <uuid/uuid.h>
 
-#include "emulator.h"
+#include "pool.h"
 #include "error_json.h"
 #include "invoke_check.h"
 
@@ -131,10 +131,18 @@ void inv_service_error(invocation *inv, const char *type, const char *fmt, ...)
     free(doc);
 }
 
+/* Keep at most a little more than what Tail returns. */
+void inv_tail_append(invocation *inv, const char *text, size_t len)
+{
+    lr_buf_append(&inv->log, text, len);
+    if (inv->log.len > 4 * EMU_TAIL_BYTES)
+        lr_buf_consume(&inv->log, inv->log.len - EMU_TAIL_BYTES);
+}
+
 void inv_wake(invocation *inv)
 {
     if (inv->caller) {
-        waiter_resume(inv->caller);
+        inv->fn->emu->ops->resume(inv->caller);
         inv->caller = NULL;
     }
 }
@@ -146,7 +154,7 @@ void inv_drained(invocation *inv)
     if (inv->state == INV_RUNNING && !inv->caller_gone &&
         inv->resp.len - inv->sent > EMU_STREAM_BUFFER / 2)
         return;
-    waiter_resume(inv->producer);
+    inv->fn->emu->ops->resume(inv->producer);
     inv->producer = NULL;
 }
 

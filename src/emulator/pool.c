@@ -7,7 +7,8 @@
  *
  * One "manager" thread starts instances (so the children's parent-death
  * signal is tied to a thread that lives as long as the emulator) and
- * enforces every deadline.
+ * enforces every deadline (pool_tick).  The servers, the processes and the
+ * log writer are reached through e->ops (pool.h), never called directly.
  */
 #include "config.h"
 #include <errno.h>
@@ -19,10 +20,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "emulator.h"
 #include "error_json.h"
 #include "extensions.h"
-#include "http.h"
+#include "pool.h"
 #include "posix.h"
 #include "proctree.h"
 
@@ -94,7 +94,7 @@ static void wake_for_work(function *fn, long n)
         }
         *p = w->next;
         w->next = NULL;
-        waiter_resume(w);
+        fn->emu->ops->resume(w);
         n--;
     }
 }
@@ -111,7 +111,7 @@ static void wake_polls(function *fn, instance *inst)
         }
         *p = w->next;
         w->next = NULL;
-        waiter_resume(w);
+        fn->emu->ops->resume(w);
     }
 }
 
@@ -260,7 +260,7 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
         while (*tail)
             tail = &(*tail)->next;
         *tail = w;
-        waiter_suspend(w, c);
+        e->ops->suspend(w, c);
         *wait = 1;
         freeze_idle(inst); /* the runtime waits for work: Lambda freezes it */
         pthread_mutex_unlock(&e->lock);
@@ -292,7 +292,7 @@ invocation *pool_next(instance *inst, waiter *w, struct MHD_Connection *c, int *
     }
     w->reinit_ms = 0;
     inv_ref(inv); /* the /next connection's */
-    report_invocation_start(inv);
+    e->ops->inv_start(inv);
     if (inv->deadline_ns < e->wd_next)
         pthread_cond_signal(&e->wd_cv); /* wake the manager only if it sleeps too long */
     pthread_mutex_unlock(&e->lock);
@@ -363,7 +363,7 @@ static void end_running(invocation *inv)
     /* The caller learns the result now; a Tail caller once the lines are out. */
     if (!inv->tail)
         inv_publish(inv);
-    report_invocation_end(inv);
+    fn->emu->ops->inv_end(inv);
 }
 
 int pool_finish(invocation *inv)
@@ -403,7 +403,7 @@ void pool_kill_instance(instance *inst, const char *reason)
     inst->killed = 1;
     inst->kill_reason = reason;
     if (inst->pid > 0)
-        proctree_signal(inst->pid, SIGKILL);
+        inst->fn->emu->ops->signal(inst, SIGKILL);
     wake_polls(inst->fn, inst);
 }
 
@@ -488,7 +488,7 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
                          "INIT_REPORT Init Duration: %.2f ms\tPhase: init\t"
                          "Status: %s\tError Type: %s\n",
                          init_ms, timed_out ? "timeout" : "error", type);
-        report_line(1, line, (size_t)n);
+        e->ops->line(1, line, (size_t)n);
         evpub_init(inst, timed_out ? "timeout" : "error", type, init_ms);
         invocation *inv = dequeue(fn);
         if (inv) {
@@ -514,16 +514,21 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     pthread_mutex_unlock(&e->lock);
 }
 
-/* The instance's thread, once its process is gone: stop its Runtime API,
- * wait until its invocations are reported, free it, replace it if needed. */
-static void retire(instance *inst)
+/* What the pool allocated for inst, after what its start made (ops). */
+static void free_instance(instance *inst)
+{
+    inst->fn->emu->ops->release(inst);
+    lr_buf_free(&inst->init_error);
+    free(inst->init_error_type);
+    free(inst);
+}
+
+void pool_retire(instance *inst)
 {
     function *fn = inst->fn;
     emu *e = fn->emu;
     ext_retire(inst); /* their Shutdown phase; their polls answered */
-    if (inst->rapi)
-        http_stop(inst->rapi);
-    inst->rapi = NULL;
+    e->ops->stop(inst);
     pthread_mutex_lock(&e->lock);
     while (inst->refs > 0)
         pthread_cond_wait(&e->idle_cv, &e->lock);
@@ -534,7 +539,7 @@ static void retire(instance *inst)
         }
     fn->n_instances--;
     maybe_spawn(fn);
-    instance_free(inst);
+    free_instance(inst);
     pthread_cond_broadcast(&e->idle_cv);
     pthread_mutex_unlock(&e->lock);
 }
@@ -542,7 +547,23 @@ static void retire(instance *inst)
 void pool_instance_gone(instance *inst, int status, long maxrss_kb)
 {
     pool_instance_exited(inst, status, maxrss_kb);
-    retire(inst);
+    pool_retire(inst);
+}
+
+void pool_reported(invocation *inv, const char *lines, size_t len)
+{
+    emu *e = inv->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (inv->tail) {
+        inv_tail_append(inv, lines, len);
+        inv_publish(inv);
+    }
+    instance *inst = inv->inst;
+    if (inst && --inst->refs == 0)
+        pthread_cond_broadcast(&e->idle_cv);
+    inv->inst = NULL;
+    inv_unref(inv); /* the pool's */
+    pthread_mutex_unlock(&e->lock);
 }
 
 /* ------------------------------------------------------------------------
@@ -588,7 +609,7 @@ static int64_t check_deadlines(emu *e, int64_t now)
             if (!expired)
                 continue;
             /* Measure before the kill: the figures of a killed process are gone. */
-            inst->hwm_kb = proctree_hwm_kb(inst->pid);
+            inst->hwm_kb = e->ops->peak_rss_kb(inst);
             for (invocation *inv = inst->running, *nx; inv; inv = nx) {
                 nx = inv->r_next;
                 if (now < inv->deadline_ns)
@@ -615,7 +636,7 @@ static void start_pending(emu *e)
             inst->pid = -1; /* starting */
             pthread_mutex_unlock(&e->lock);
             char err[512];
-            int rc = instance_start(inst, err, sizeof err);
+            int rc = e->ops->start(inst, err, sizeof err);
             pthread_mutex_lock(&e->lock);
             if (rc < 0) {
                 fprintf(stderr, "lambda-emulator: function %s: %s\n", fn->name, err);
@@ -635,18 +656,23 @@ static void start_pending(emu *e)
     }
 }
 
+int64_t pool_tick(emu *e, int64_t now)
+{
+    start_pending(e);
+    int64_t next = check_deadlines(e, now);
+    int64_t retry = async_due(e, now);
+    if (retry < next)
+        next = retry;
+    e->wd_next = next;
+    return next;
+}
+
 static void *manager_main(void *arg)
 {
     emu *e = arg;
     pthread_mutex_lock(&e->lock);
     while (!e->stop_manager) {
-        start_pending(e);
-        int64_t now = clock_mono_ns();
-        int64_t next = check_deadlines(e, now);
-        int64_t retry = async_due(e, now);
-        if (retry < next)
-            next = retry;
-        e->wd_next = next;
+        int64_t next = pool_tick(e, clock_mono_ns());
         struct timespec ts = {next / 1000000000, next % 1000000000};
         pthread_cond_timedwait(&e->wd_cv, &e->lock, &ts);
     }
@@ -690,7 +716,7 @@ void pool_shutdown(emu *e)
          * down gracefully; its polls are answered when it exits. */
         for (instance *inst = fn->instances; inst; inst = inst->next)
             if (inst->pid > 0 && !inst->dead) {
-                proctree_signal(inst->pid, SIGTERM);
+                e->ops->signal(inst, SIGTERM);
                 freeze_thaw(inst); /* a stopped runtime takes SIGTERM once continued */
                 ext_shutdown(inst, "spindown");
             }

@@ -3,8 +3,9 @@
  * output lines and the START / END / REPORT lines (Text) or platform events
  * (JSON) of every invocation, with the real figures: Duration, Billed
  * Duration, Memory Size, Max Memory Used (peak RSS of the instance's process
- * tree) and Init Duration.  It also keeps the lines an invocation's Tail
- * returns, and releases the pool's reference once the lines are out.
+ * tree) and Init Duration.  Once an invocation's lines are out it tells the
+ * pool (pool_reported), which hands a Tail caller its result and lets go of
+ * the invocation and its instance.
  *
  * Lines queued by the HTTP event-loop thread do not wake the writer: the
  * loop writes them itself once it has sent its answers (report_flush), which
@@ -86,14 +87,6 @@ static void now_iso(char *buf, size_t n)
     clock_iso8601_ms(clock_epoch_ms(), buf, n);
 }
 
-/* Keep at most a little more than what Tail returns. */
-void report_tail_append(invocation *inv, const char *text, size_t len)
-{
-    lr_buf_append(&inv->log, text, len);
-    if (inv->log.len > 4 * EMU_TAIL_BYTES)
-        lr_buf_consume(&inv->log, inv->log.len - EMU_TAIL_BYTES);
-}
-
 void report_invocation_start(invocation *inv)
 {
     char line[256], t[32];
@@ -108,7 +101,7 @@ void report_invocation_start(invocation *inv)
         n = snprintf(line, sizeof line, "START RequestId: %s Version: $LATEST\n", inv->id);
     }
     if (inv->tail)
-        report_tail_append(inv, line, (size_t)n);
+        inv_tail_append(inv, line, (size_t)n);
     queue_line(1, line, (size_t)n, 0);
     evpub_start(inv);
 }
@@ -204,18 +197,7 @@ static void finish_end(invocation *inv)
     evpub_end(inv, f.dur, f.billed_ms, f.mb);
     if (out.len)
         (void)write_full(1, out.data, out.len); /* nowhere to log to: drop */
-    emu *e = inv->fn->emu;
-    pthread_mutex_lock(&e->lock);
-    if (inv->tail) {
-        report_tail_append(inv, out.data ? out.data : "", out.len);
-        inv_publish(inv);
-    }
-    instance *inst = inv->inst;
-    if (inst && --inst->refs == 0)
-        pthread_cond_broadcast(&e->idle_cv);
-    inv->inst = NULL;
-    inv_unref(inv);
-    pthread_mutex_unlock(&e->lock);
+    pool_reported(inv, out.data ? out.data : "", out.len); /* the pool lets go */
     lr_buf_free(&out);
 }
 
