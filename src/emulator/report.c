@@ -196,7 +196,7 @@ static void finish_end(invocation *inv)
     format_end(inv, &f, &out);
     evpub_end(inv, f.dur, f.billed_ms, f.mb);
     if (out.len)
-        (void)write_full(1, out.data, out.len); /* nowhere to log to: drop */
+        (void)write_full(1, out.data, out.len);            /* nowhere to log to: drop */
     pool_reported(inv, out.data ? out.data : "", out.len); /* the pool lets go */
     lr_buf_free(&out);
 }

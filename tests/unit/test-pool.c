@@ -294,7 +294,7 @@ START_TEST(queue_is_fifo_and_429_when_full)
     ck_assert_int_eq(respond(inst, got, "\"a\""), 202);
     ck_assert_int_eq(a.inv->state, INV_DONE);
     ck_assert_int_eq(a.inv->finished, 1);
-    ck_assert(resumed(&a.w));  /* the caller has its result */
+    ck_assert(resumed(&a.w)); /* the caller has its result */
     ck_assert(resumed(w2));   /* and the waiting poll looks again */
     ck_assert_int_eq(R.n_ended, 1);
     write_reports();
@@ -396,13 +396,14 @@ START_TEST(exit_mid_invocation)
     ck_assert_ptr_eq(got, a.inv);
     ck_assert_int_eq(submit(&b), 0);
     ck_assert_ptr_null(next(inst, w2)); /* a second poll of its waits */
-    pool_instance_exited(inst, 139, 0);  /* signal 11, core dumped */
+    pool_instance_exited(inst, 139, 0); /* signal 11, core dumped */
     ck_assert_int_eq(a.inv->state, INV_DONE);
     ck_assert_str_eq(a.inv->status, "error");
     ck_assert_str_eq(a.inv->err_type, "Runtime.ExitError");
-    ck_assert_ptr_nonnull(strstr(a.inv->err.data, "Runtime exited with error: signal: segmentation fault"));
+    ck_assert_ptr_nonnull(
+        strstr(a.inv->err.data, "Runtime exited with error: signal: segmentation fault"));
     ck_assert(resumed(&a.w));
-    ck_assert(resumed(w2)); /* the instance's polls are answered */
+    ck_assert(resumed(w2));             /* the instance's polls are answered */
     ck_assert_ptr_null(next(inst, w2)); /* ... with nothing: it has gone */
     ck_assert_int_eq(w2->suspended, 0);
     /* A post from the dead instance is refused. */
