@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emulator.h"
+#include "pool.h"
 #include "evbus.h"
 
 static void about(evbus_rec *r, enum evbus_type type, const function *fn, const invocation *inv)

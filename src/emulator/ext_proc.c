@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "emulator.h"
 #include "extensions.h"
 #include "proctree.h"
 #include "telemetry.h"

@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "error_json.h"
+#include "emulator.h"
 #include "extensions.h"
 #include "http.h"
 #include "posix.h"

@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "emulator.h"
+#include "pool.h"
 
 #define EXT_MAX 10           /* extensions per function, as on Lambda */
 #define EXT_SHUTDOWN_MS 2000 /* the Shutdown phase with external extensions */
@@ -90,7 +90,7 @@ long ext_hwm_kb(instance *inst);
 void ext_retire(instance *inst);
 /* Have the reaper look again (emu->lock held). */
 void ext_wake_reaper(ext_set *x);
-/* Free what instance_free() frees of inst's extensions. */
+/* Free what instance_release() frees of inst's extensions. */
 void ext_free(instance *inst);
 
 /* extensions.c (emu->lock held unless said) */

@@ -16,7 +16,7 @@
 #include <strings.h>
 
 #include "base64.h"
-#include "emulator.h"
+#include "pool.h"
 
 #define CLIENT_CONTEXT_LIMIT 3583
 #define JSON_DEPTH 1000 /* nesting AWS's parser accepts */

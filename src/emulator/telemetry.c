@@ -106,7 +106,7 @@ static int type_bit(const char *type)
 }
 
 /* The subscriptions of inst (published with a release store: readers need
- * no lock; they live until instance_free). */
+ * no lock; they live until instance_release). */
 static int subs_of(instance *inst, tsub ***subs)
 {
     ext_set *x = inst->ext;

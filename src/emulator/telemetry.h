@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "emulator.h"
+#include "pool.h"
 
 enum { TEL_PLATFORM = 1, TEL_FUNCTION = 2, TEL_EXTENSION = 4 };
 
@@ -27,7 +27,7 @@ enum MHD_Result tel_subscribe(struct MHD_Connection *c, instance *inst, const lr
  * thread, any lock: the queues' locks are leaves). */
 void tel_emit(instance *inst, const char *type, const char *rec, size_t len);
 /* Stop the senders (they exit once their current post ends), then free the
- * subscriptions once nothing emits any more (instance_free). */
+ * subscriptions once nothing emits any more (instance_release). */
 void tel_halt(instance *inst);
 void tel_free(instance *inst);
 
