@@ -12,8 +12,11 @@
  * finished invocation waking the caller and the waiting poll, timeouts and
  * init timeouts (the instance killed, the error AWS gives), an instance that
  * exits mid-invocation (Runtime.ExitError, a late post refused, the queued
- * work handed to a fresh instance), the per-instance concurrency slots, and
- * an instance kept until the log writer has reported its invocations. */
+ * work handed to a fresh instance), the per-instance concurrency slots, an
+ * instance kept until the log writer has reported its invocations (and a
+ * Tail caller answered only then), the Event queue's bound and a retry
+ * queued when due, a reload (idle instances stopped, busy ones once done),
+ * and a runtime's init error passed on to the caller. */
 #include "config.h"
 
 #include <check.h>
@@ -548,6 +551,164 @@ START_TEST(shutdown_refuses_work)
 }
 END_TEST
 
+START_TEST(tail_caller_answered_after_the_report)
+{
+    caller a;
+    memset(&a, 0, sizeof a);
+    a.inv = inv_new(&FN, INV_SYNC);
+    a.inv->tail = 1; /* X-Amz-Log-Type: Tail */
+    ck_assert_int_eq(pool_submit(a.inv), 0);
+    a.inv->caller = &a.w;
+    op_suspend(&a.w, NULL);
+    tick(0);
+    instance *inst = nth_instance(0);
+    invocation *got = next(inst, &W[0]);
+    ck_assert_int_eq(respond(inst, got, "\"a\""), 202);
+    /* Done, but its log lines are not out: the caller waits for them. */
+    ck_assert_int_eq(a.inv->state, INV_DONE);
+    ck_assert_int_eq(a.inv->finished, 0);
+    ck_assert(!resumed(&a.w));
+    ck_assert_int_eq(inst->refs, 1);
+    write_reports();
+    ck_assert_int_eq(a.inv->finished, 1);
+    ck_assert(resumed(&a.w));
+    ck_assert_int_eq(inst->refs, 0);
+    ck_assert_ptr_nonnull(memmem(a.inv->log.data, a.inv->log.len, "END\n", 4));
+    caller_done(&a);
+}
+END_TEST
+
+/* An Event invocation: answered 202 by the Invoke API, no caller waits. */
+static invocation *submit_event(int *rc)
+{
+    invocation *inv = inv_new(&FN, INV_EVENT);
+    ck_assert_ptr_nonnull(inv);
+    *rc = pool_submit(inv);
+    return inv;
+}
+
+START_TEST(event_queue_full_and_retry)
+{
+    S.queue = 0;
+    S.event_queue = 1;
+    S.max_retry_attempts = 1;
+    S.retry_delay = 1;
+    S.max_event_age = 3600;
+    int rc;
+    invocation *e1 = submit_event(&rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(FN.queued, 1); /* a slot was free: in the function's queue */
+    invocation *e2 = submit_event(&rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(FN.ev_queued, 1); /* no slot: waits in the Event queue */
+    invocation *e3 = submit_event(&rc);
+    ck_assert_int_eq(rc, -1); /* the Event queue is full */
+    inv_unref(e3);
+    tick(0);
+    instance *inst = nth_instance(0);
+    invocation *got = next(inst, &W[0]);
+    ck_assert_ptr_eq(got, e1);
+    /* The function fails: a retry is planned, e2 takes the slot. */
+    int status = 0;
+    invocation *found = pool_lookup(inst, got->id, got->nonce, &status);
+    ck_assert_ptr_eq(found, e1);
+    inv_set_error(found, "Oops", "{\"errorMessage\":\"no\"}", 22);
+    ck_assert_int_eq(pool_finish(found), 0);
+    inv_unref(found);
+    inv_unref(got);
+    ck_assert_ptr_nonnull(strstr(R.lines, "failed (Oops); retry 1 of 1"));
+    ck_assert_ptr_nonnull(FN.retries);
+    invocation *retry = FN.retries;
+    ck_assert_int_eq(retry->attempt, 1);
+    ck_assert_str_eq(retry->id, e1->id);
+    ck_assert_int_eq(FN.ev_queued, 0);
+    got = next(inst, &W[0]);
+    ck_assert_ptr_eq(got, e2);
+    ck_assert_int_eq(respond(inst, got, "2"), 202);
+    /* The manager queues the retry when it is due, not before. */
+    ck_assert_int_eq(tick(retry->retry_at_ns - 1), retry->retry_at_ns);
+    ck_assert_ptr_eq(FN.retries, retry);
+    tick(retry->retry_at_ns);
+    ck_assert_ptr_null(FN.retries);
+    got = next(inst, &W[0]);
+    ck_assert_ptr_eq(got, retry);
+    ck_assert_int_eq(respond(inst, got, "1"), 202);
+    write_reports();
+    inv_unref(e1);
+    inv_unref(e2);
+}
+END_TEST
+
+START_TEST(reload_retires_instances)
+{
+    S.concurrency = 2;
+    S.queue = 0;
+    caller a, b;
+    ck_assert_int_eq(submit(&a), 0);
+    ck_assert_int_eq(submit(&b), 0);
+    tick(0);
+    instance *busy = nth_instance(1), *idle = nth_instance(0);
+    invocation *ga = next(busy, &W[0]);
+    invocation *gb = next(idle, &W[1]);
+    ck_assert_int_eq(respond(idle, gb, "b"), 202);
+    ck_assert_ptr_null(next(idle, &W[1])); /* idle: waits in /next */
+    long stopped, finishing;
+    pool_reload(&E, &stopped, &finishing);
+    ck_assert_int_eq(stopped, 1);
+    ck_assert_int_eq(finishing, 1);
+    ck_assert_int_eq(idle->killed, 1);
+    ck_assert_str_eq(idle->kill_reason, "reload");
+    ck_assert(resumed(&W[1]));
+    ck_assert_int_eq(busy->killed, 0); /* its invocation ends on the old code */
+    ck_assert_int_eq(respond(busy, ga, "a"), 202);
+    ck_assert_int_eq(busy->killed, 1);
+    ck_assert_str_eq(busy->kill_reason, "reload");
+    ck_assert_int_eq(R.n_signals, 2);
+    write_reports();
+    exit_instance(idle, SIGKILL);
+    exit_instance(busy, SIGKILL);
+    ck_assert_int_eq(FN.n_instances, 0);
+    /* New work gets an instance of the new code. */
+    caller c;
+    ck_assert_int_eq(submit(&c), 0);
+    ck_assert_int_eq(nth_instance(0)->gen, FN.gen);
+    tick(0);
+    invocation *gc = next(nth_instance(0), &W[2]);
+    ck_assert_ptr_eq(gc, c.inv);
+    ck_assert_int_eq(respond(nth_instance(0), gc, "c"), 202);
+    write_reports();
+    caller_done(&a);
+    caller_done(&b);
+    caller_done(&c);
+}
+END_TEST
+
+START_TEST(init_error_reaches_the_caller)
+{
+    caller a;
+    ck_assert_int_eq(submit(&a), 0);
+    tick(0);
+    instance *inst = nth_instance(0);
+    const char *doc =
+        "{\"errorMessage\":\"no module\",\"errorType\":\"Runtime.ImportModuleError\"}";
+    ck_assert_int_eq(pool_init_error(inst, "Runtime.ImportModuleError", doc, strlen(doc)), 0);
+    ck_assert_int_eq(pool_init_error(inst, "Again", "{}", 2), -1); /* once */
+    /* The runtime should exit by itself; it lingers, and is killed. */
+    ck_assert_int_eq(tick(inst->kill_at_ns - 1), inst->kill_at_ns);
+    ck_assert_int_eq(inst->killed, 0);
+    tick(inst->kill_at_ns);
+    ck_assert_int_eq(inst->killed, 1);
+    ck_assert_str_eq(inst->kill_reason, "init error");
+    pool_instance_exited(inst, SIGKILL, 0);
+    ck_assert_int_eq(a.inv->finished, 1);
+    ck_assert_str_eq(a.inv->err_type, "Runtime.ImportModuleError");
+    ck_assert_str_eq(a.inv->err.data, doc); /* the runtime's own document */
+    ck_assert_ptr_nonnull(strstr(R.lines, "Status: error\tError Type: Runtime.ImportModuleError"));
+    pool_retire(inst);
+    caller_done(&a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool");
@@ -562,6 +723,10 @@ int main(void)
     tcase_add_test(tc, one_slot_per_instance_by_default);
     tcase_add_test(tc, start_failure_is_an_init_error);
     tcase_add_test(tc, shutdown_refuses_work);
+    tcase_add_test(tc, tail_caller_answered_after_the_report);
+    tcase_add_test(tc, event_queue_full_and_retry);
+    tcase_add_test(tc, reload_retires_instances);
+    tcase_add_test(tc, init_error_reaches_the_caller);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
