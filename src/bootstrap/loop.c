@@ -2,7 +2,7 @@
 #include "config.h"
 #include "loop.h"
 #include "crash.h"
-#include "error_json.h"
+#include "post.h"
 #include "rstream.h"
 #include "shutdown.h"
 #include "stream_ops.h"
@@ -19,33 +19,6 @@
 #define BAD_INVOCATION_LIMIT 6
 #define BAD_INVOCATION_PAUSE_MS 100L
 
-int loop_judge(runtime *rt, const char *request_id, const char *what, const rapi_result *res)
-{
-    if (res->status >= 200 && res->status < 300)
-        return LAMBDA_OK;
-    if (res->status >= 400 && res->status < 500) {
-        lr_log(
-            request_id, LAMBDA_LOG_ERROR,
-            "the Runtime API refused the %s with HTTP %ld%s%s%s; going on with the next invocation",
-            what, res->status, res->detail[0] ? " (" : "", res->detail, res->detail[0] ? ")" : "");
-        return LAMBDA_ERR;
-    }
-    if (!rt->fatal) {
-        rt->fatal = 1;
-        if (res->status)
-            snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
-                     "the Runtime API answered the %s with HTTP %ld (%s)%s%s; exiting", what,
-                     res->status,
-                     res->status >= 500 ? "container error, non-recoverable" : "unexpected status",
-                     res->detail[0] ? ": " : "", res->detail);
-        else
-            snprintf(rt->fatal_msg, sizeof rt->fatal_msg,
-                     "posting the %s to the Runtime API (%s) failed: %s; exiting", what,
-                     rapi_base_url(rt->api), res->detail);
-    }
-    return LAMBDA_ERR;
-}
-
 static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind, const void *data,
                        size_t len, const char *content_type, const char *error_type)
 {
@@ -57,7 +30,7 @@ static int post_answer(runtime *rt, lambda_invocation *inv, const char *kind, co
     /* after the post: a crash before this line may answer twice (refused
      * by the Runtime API), never zero times */
     slot_set(rt->slot, SLOT_ANSWERED);
-    return loop_judge(rt, inv->request_id, what, &res);
+    return post_verdict(rt, inv->request_id, what, &res);
 }
 
 static int host_respond(void *host, lambda_invocation *inv, const void *data, size_t len,
@@ -79,30 +52,6 @@ static const lr_host_ops ops = {.respond = host_respond,
                                 .stream_open = stream_host_open,
                                 .stream_write = stream_host_write,
                                 .stream_close = stream_host_close};
-
-void post_init_error(rapi *api, const char *type, const char *message)
-{
-    lr_log(NULL, LAMBDA_LOG_FATAL, "%s: %s", type, message);
-    if (!api)
-        return;
-    size_t len;
-    char *body = error_json(type, message, NULL, &len);
-    if (!body)
-        return;
-    rapi_result res;
-    rapi_post(api, "/runtime/init/error", body, len, "application/json", type, NULL, &res);
-    if (res.status < 200 || res.status >= 300) {
-        if (res.status)
-            lr_log(NULL, LAMBDA_LOG_ERROR,
-                   "could not report the init error to the Runtime API (%s): HTTP %ld",
-                   rapi_base_url(api), res.status);
-        else
-            lr_log(NULL, LAMBDA_LOG_ERROR,
-                   "could not report the init error to the Runtime API (%s): %s",
-                   rapi_base_url(api), res.detail);
-    }
-    free(body);
-}
 
 /* Entering (on) or leaving the wait for /next: the wake signal of the
  * thread model may interrupt that wait, and nothing else. */

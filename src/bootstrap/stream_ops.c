@@ -1,7 +1,7 @@
 /* stream_ops.c -- see stream_ops.h. */
 #include "config.h"
 #include "stream_ops.h"
-#include "loop.h"
+#include "post.h"
 #include "rstream.h"
 
 #include <stdio.h>
@@ -19,7 +19,7 @@ int stream_host_open(void *host, lambda_invocation *inv, const char *content_typ
              inv->request_id);
     rapi_result res;
     if (rstream_open(rt->stream, url, content_type, inv->invocation_id, &res) < 0) {
-        if (loop_judge(rt, inv->request_id, "streamed response", &res) == LAMBDA_OK)
+        if (post_verdict(rt, inv->request_id, "streamed response", &res) == LAMBDA_OK)
             lr_log(inv->request_id, LAMBDA_LOG_ERROR,
                    "the Runtime API answered the streamed response (HTTP %ld) before it began",
                    res.status);
@@ -55,5 +55,5 @@ int stream_host_close(void *host, lambda_invocation *inv, const char *error_type
     char what[96];
     snprintf(what, sizeof what, "streamed response (%llu bytes%s)", rstream_bytes(rt->stream),
              error_type ? ", ended by an error" : "");
-    return loop_judge(rt, inv->request_id, what, &res);
+    return post_verdict(rt, inv->request_id, what, &res);
 }

@@ -9,7 +9,7 @@
 
 #include "host.h"
 
-/* host is the runtime (loop.h). */
+/* host is the runtime (runtime.h). */
 int stream_host_open(void *host, lambda_invocation *inv, const char *content_type);
 int stream_host_write(void *host, lambda_invocation *inv, const void *data, size_t len);
 int stream_host_close(void *host, lambda_invocation *inv, const char *error_type, const char *body,

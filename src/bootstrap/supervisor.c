@@ -6,7 +6,7 @@
 #include "handler_name.h"
 #include "host.h"
 #include "loader.h"
-#include "loop.h"
+#include "post.h"
 #include "posix.h"
 #include "shutdown.h"
 #include "slot.h"

@@ -4,6 +4,7 @@
 #include "handler_name.h"
 #include "loader.h"
 #include "loop.h"
+#include "post.h"
 #include "shutdown.h"
 #include "threads.h"
 
