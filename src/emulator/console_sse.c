@@ -129,15 +129,8 @@ enum MHD_Result console_sse(struct MHD_Connection *c, void **state)
     *state = s;
     if (!s->sub)
         return MHD_NO;
-    struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, reader, s, NULL);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result rc = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return rc;
+    return http_reply_stream(c, 200, 16 * 1024, reader, s, "text/event-stream", "Cache-Control",
+                             "no-store", (char *)NULL);
 }
 
 void console_sse_done(void *state)

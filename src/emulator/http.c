@@ -13,27 +13,56 @@
 
 #include "error_json.h"
 
-enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
-                           const void *body, size_t len, ...)
+/* Add Content-Type and the name, value pairs of ap to r, queue it with
+ * status and let go of it. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                             const char *content_type, va_list ap)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     if (content_type)
         MHD_add_response_header(r, "Content-Type", content_type);
-    va_list ap;
-    va_start(ap, len);
     const char *name;
     while ((name = va_arg(ap, const char *))) {
         const char *value = va_arg(ap, const char *);
         if (value)
             MHD_add_response_header(r, name, value);
     }
-    va_end(ap);
     enum MHD_Result rc = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return rc;
+}
+
+enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
+                           const void *body, size_t len, ...)
+{
+    va_list ap;
+    va_start(ap, len);
+    enum MHD_Result rc =
+        queue(c, status, MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY),
+              content_type, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum MHD_Result http_reply_stream(struct MHD_Connection *c, unsigned status, size_t block,
+                                  MHD_ContentReaderCallback reader, void *cls,
+                                  const char *content_type, ...)
+{
+    va_list ap;
+    va_start(ap, content_type);
+    enum MHD_Result rc = queue(
+        c, status, MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block, reader, cls, NULL),
+        content_type, ap);
+    va_end(ap);
+    return rc;
+}
+
+const http_error *http_error_of(const http_error *table, unsigned code)
+{
+    while (table->code && table->code != code)
+        table++;
+    return table;
 }
 
 enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *type,

@@ -9,6 +9,18 @@
  * NULL-terminated name, value pairs.  Returns MHD_YES/MHD_NO. */
 enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *content_type,
                            const void *body, size_t len, ...);
+/* Queue a response whose body reader produces as it comes (chunked, at
+ * most block bytes a call), with Content-Type and extra headers as above. */
+enum MHD_Result http_reply_stream(struct MHD_Connection *c, unsigned status, size_t block,
+                                  MHD_ContentReaderCallback reader, void *cls,
+                                  const char *content_type, ...);
+/* An error answer by an internal code: the table ends with an entry of code
+ * 0, the answer for any other code. */
+typedef struct http_error {
+    unsigned code, status;
+    const char *type, *message;
+} http_error;
+const http_error *http_error_of(const http_error *table, unsigned code);
 /* Queue a JSON error {"errorMessage":..., "errorType":...}. */
 enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *type,
                                  const char *message);

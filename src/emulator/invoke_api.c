@@ -180,16 +180,9 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static enum MHD_Result reply_stream(struct MHD_Connection *c, iconn *ic)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, ic, NULL);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/vnd.amazon.eventstream");
-    MHD_add_response_header(r, "X-Amz-Executed-Version", "$LATEST");
-    MHD_add_response_header(r, "x-amzn-RequestId", ic->inv->id);
-    enum MHD_Result rc = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return rc;
+    return http_reply_stream(c, 200, 64 * 1024, stream_reader, ic,
+                             "application/vnd.amazon.eventstream", "X-Amz-Executed-Version",
+                             "$LATEST", "x-amzn-RequestId", ic->inv->id, (char *)NULL);
 }
 
 /* The answer of a RequestResponse invocation once it is there; until then

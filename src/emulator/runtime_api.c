@@ -277,25 +277,22 @@ static enum MHD_Result accepted(struct MHD_Connection *c)
 
 static enum MHD_Result stale(struct MHD_Connection *c, unsigned status)
 {
-    if (status == 410)
-        return http_reply_error(
-            c, 410, "InvocationGone",
-            "this invocation already ended (timed out, answered, or a stale delivery); "
-            "go on with the next invocation");
-    if (status == 404)
-        return http_reply_error(c, 404, "NotFound", "no such Runtime API call");
-    if (status == 428)
-        return http_reply_error(
-            c, 400, "MissingInvocationId",
-            "this runtime has echoed Lambda-Runtime-Invocation-Id before; a post "
-            "without it is refused (echo the header /next gave with the request id)");
-    if (status == 403)
-        return http_reply_error(c, 403, "AccessDeniedException",
-                                "this Runtime API serves only the processes of its own execution "
-                                "environment (the runtime and its child processes)");
-    return http_reply_error(
-        c, 400, "InvalidRequestID",
-        "no invocation with this request id runs in this execution environment");
+    static const http_error errors[] = {
+        {410, 410, "InvocationGone",
+         "this invocation already ended (timed out, answered, or a stale delivery); "
+         "go on with the next invocation"},
+        {404, 404, "NotFound", "no such Runtime API call"},
+        {428, 400, "MissingInvocationId",
+         "this runtime has echoed Lambda-Runtime-Invocation-Id before; a post "
+         "without it is refused (echo the header /next gave with the request id)"},
+        {403, 403, "AccessDeniedException",
+         "this Runtime API serves only the processes of its own execution "
+         "environment (the runtime and its child processes)"},
+        {0, 400, "InvalidRequestID",
+         "no invocation with this request id runs in this execution environment"},
+    };
+    const http_error *e = http_error_of(errors, status);
+    return http_reply_error(c, e->status, e->type, e->message);
 }
 
 static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *rc)
