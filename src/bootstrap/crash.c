@@ -1,6 +1,9 @@
 /* crash.c -- see crash.h.  Only async-signal-safe calls in the handler:
- * backtrace() is primed at install time (it loads libgcc_s lazily), and
- * backtrace_symbols_fd() writes without allocating. */
+ * the frames come from libgcc's unwinder linked into bootstrap
+ * (-static-libgcc), which neither loads a library nor allocates, and
+ * backtrace_symbols_fd() writes without allocating.  (glibc's backtrace()
+ * would dlopen libgcc_s at its first call: unsafe in a handler, and priming
+ * it at start put a library load on every worker's way to its first /next.) */
 #include "config.h"
 #include "crash.h"
 #include "slot.h"
@@ -11,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #define MAX_FRAMES 64
-/* Room for the handler (backtrace() and backtrace_symbols_fd()) once the
+/* Room for the handler (the unwinder and backtrace_symbols_fd()) once the
  * thread's own stack is exhausted. */
 #define ALTSTACK_SIZE (64 * 1024)
 
@@ -48,12 +52,42 @@ void crash_unwatch(void)
     }
 }
 
+typedef struct unwind_state {
+    void **ip;
+    int n, max, skip;
+} unwind_state;
+
+static _Unwind_Reason_Code add_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    unwind_state *f = arg;
+    if (f->skip > 0) { /* unwind_frames' own frame */
+        f->skip--;
+        return _URC_NO_REASON;
+    }
+    if (f->n >= f->max)
+        return _URC_END_OF_STACK;
+    f->ip[f->n++] = (void *)_Unwind_GetIP(ctx);
+    return _URC_NO_REASON;
+}
+
+/* What glibc's backtrace() returns: the return addresses of the calling
+ * frames, innermost first (the handler's own first), without a null one
+ * above _start.  Not inlined, so that the frame skipped is this one. */
+__attribute__((noinline)) static int unwind_frames(void **ip, int max)
+{
+    unwind_state f = {.ip = ip, .n = 0, .max = max, .skip = 1};
+    _Unwind_Backtrace(add_frame, &f);
+    if (f.n > 1 && ip[f.n - 1] == NULL)
+        f.n--;
+    return f.n;
+}
+
 static void on_crash(int signo)
 {
     if (crash_slot)
         __atomic_store_n(&crash_slot->culprit, 1, __ATOMIC_SEQ_CST);
     void *frames[MAX_FRAMES];
-    int n = backtrace(frames, MAX_FRAMES);
+    int n = unwind_frames(frames, MAX_FRAMES);
     if (crash_fd >= 0 && n > 0)
         backtrace_symbols_fd(frames, n, crash_fd);
     /* SA_RESETHAND restored the default action: a fault re-executes and
@@ -65,8 +99,6 @@ void crash_handlers_install(int fd)
 {
     static const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
     static char altstack[64 * 1024]; /* survives a stack overflow */
-    void *prime[2];
-    backtrace(prime, 2);
     crash_fd = fd;
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
     sigaltstack(&ss, NULL);

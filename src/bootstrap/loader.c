@@ -35,7 +35,12 @@ static int defined_in(void *handle, const void *addr, const char **where)
         return 1; /* cannot tell: accept */
     if (!dladdr(addr, &info) || !info.dli_fname)
         return 1;
-    *where = info.dli_fname;
+    Dl_info self;
+    /* the plugin API is compiled into bootstrap (src/bootstrap/Makefile.am) */
+    if (dladdr((const void *)defined_in, &self) && self.dli_fbase == info.dli_fbase)
+        *where = "liblambda-runtime (built into bootstrap)";
+    else
+        *where = info.dli_fname;
     return strcmp(info.dli_fname, lm->l_name) == 0;
 }
 

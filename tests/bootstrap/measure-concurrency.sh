@@ -16,8 +16,10 @@ top_srcdir=$SRC top_builddir=$BUILD
 . "$SRC/tests/emulator/lib.sh"
 ln -s "$BUILD/plugins/.libs/echo.so" "$task_root/"
 printf '[runtime]\nconcurrency_model = processes\n' >"$work/procs.ini"
-bin=$BUILD/src/bootstrap/.libs/bootstrap
-[ -x "$bin" ] || bin=$BUILD/src/bootstrap/bootstrap
+# the program itself; libtool's wrapper script (a tree from before bootstrap
+# compiled the plugin API in) runs .libs/bootstrap
+bin=$BUILD/src/bootstrap/bootstrap
+[ "$(head -c4 "$bin" 2>/dev/null | tail -c3)" = ELF ] || bin=$BUILD/src/bootstrap/.libs/bootstrap
 export LD_LIBRARY_PATH=$BUILD/src/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 printf '%-10s %-12s %12s\n' model concurrency requests/s
 for model in threads processes; do

@@ -10,8 +10,8 @@
 #
 #   tests/bootstrap/measure.sh BUILD_DIR [RUNS [INVOKES]]
 #
-# Runs the real binary (BUILD/src/bootstrap/.libs/bootstrap, not libtool's
-# wrapper script) with the build's liblambda-runtime and plugins.
+# Runs the real binary (BUILD/src/bootstrap/bootstrap, never a libtool
+# wrapper script) with the build's plugins.
 # Environment (bench/run sets them):
 #   MEASURE_BOOTSTRAP  another runtime to measure the same way (any Runtime
 #                      API client; it gets the handler lambda_function.handler)
@@ -21,8 +21,10 @@ set -eu
 build=$(cd "${1:?usage: measure.sh BUILD_DIR [RUNS [INVOKES]]}" && pwd)
 runs=${2:-20}
 invokes=${3:-1000}
-bin=$build/src/bootstrap/.libs/bootstrap
-[ -x "$bin" ] || bin=$build/src/bootstrap/bootstrap
+# the program itself; libtool's wrapper script (a tree from before bootstrap
+# compiled the plugin API in) runs .libs/bootstrap
+bin=$build/src/bootstrap/bootstrap
+[ "$(head -c4 "$bin" 2>/dev/null | tail -c3)" = ELF ] || bin=$build/src/bootstrap/.libs/bootstrap
 bin=${MEASURE_BOOTSTRAP:-$bin}
 label=${MEASURE_LABEL:-lambda-c-runtime}
 csv() { [ -z "${MEASURE_CSV:-}" ] || echo "$label,$1,$2,$3" >>"$MEASURE_CSV"; }
