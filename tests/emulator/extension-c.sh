@@ -37,15 +37,5 @@ done
 grep -q "^EXTENSION	Name: summary	State: Ready	Events: \[INVOKE,SHUTDOWN\]$" "$emu_out" ||
   fail "the C extension did not register: $(cat "$emu_out" "$emu_err")"
 stop_emulator # the last report arrives in the Shutdown phase
-python3 - "$emu_out" $want <<'PY' || fail "SUMMARY lines: $(grep -E '^(SUMMARY|REPORT)' "$emu_out")"
-import re, sys
-out = open(sys.argv[1]).read()
-want = sys.argv[2:]
-summ = re.findall(r"^SUMMARY RequestId: (\S+) Status: success Duration: ([0-9.]+) ms Billed Duration: \d+ ms Max Memory Used: (\d+) MB$", out, re.M)
-rep = {m[0]: m[1:] for m in re.findall(r"^REPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: (\d+) MB", out, re.M)}
-assert [s[0] for s in summ] == want, (summ, want)
-for rid, dur, mem in summ:
-    assert abs(float(dur) - float(rep[rid][0])) <= 0.011, (rid, dur, rep[rid])
-    assert mem == rep[rid][1], (rid, mem, rep[rid])
-PY
+python3 "$top_srcdir/tests/lib/summary_lines.py" "$emu_out" $want || fail "SUMMARY lines (above)"
 exit 0
