@@ -41,6 +41,7 @@ typedef struct evbus_rec {
     char request_id[40];           /* "" when no invocation owns the record */
     unsigned instance;             /* the instance's number, 0 when none */
     int fd;                        /* EVB_LOG: 1 (stdout) or 2 (stderr) */
+    char ext[64];                  /* EVB_LOG: the extension whose line it is; "" the runtime's */
     char status[16];               /* END: success, error, timeout, failure; INIT: success,
                             error, timeout; THROTTLE: throttled */
     char kind[8];                  /* END, THROTTLE: sync, event, stream */

@@ -68,6 +68,19 @@ void evpub_line(instance *inst, invocation *owner, int fd, const char *line, siz
     evbus_publish(&r);
 }
 
+void evpub_ext_line(instance *inst, invocation *owner, const char *ext, int fd, const char *line,
+                    size_t len)
+{
+    evbus_rec r;
+    about(&r, EVB_LOG, inst->fn, owner);
+    r.instance = inst->id;
+    r.fd = fd;
+    snprintf(r.ext, sizeof r.ext, "%s", ext);
+    r.text = line;
+    r.len = len;
+    evbus_publish(&r);
+}
+
 void evpub_init(instance *inst, const char *status, const char *error_type, double init_ms)
 {
     if (!evbus_active())

@@ -2,10 +2,11 @@
  * ext_proc.c -- the extension processes of an instance: every executable
  * file of the extensions directory, in name order, started before the
  * runtime (each in its own process group, a child subreaper, with the
- * environment Lambda gives extensions and the runtime's stdout/stderr);
- * the runtime starts once they have all registered.  One reaper thread per
- * instance with extensions notices their exits and kills what is left when
- * the instance goes away.  See extensions.h.
+ * environment Lambda gives extensions and stdout/stderr pipes of their own,
+ * ext_log.c); the runtime starts once they have all registered.  One reaper
+ * thread per instance with extensions reads their output, notices their
+ * exits and kills what is left when the instance goes away.  See
+ * extensions.h.
  */
 #include "config.h"
 #include <dirent.h>
@@ -116,9 +117,10 @@ static void free_names(char **names, int n)
         free(names[i]);
 }
 
-/* Fork the extensions of x from dir; their pids recorded under emu->lock. */
-static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, int out, int errfd,
-                    char **env, char *err, size_t errlen)
+/* Fork the extensions of x from dir, each with its own output pipes;
+ * their pids recorded under emu->lock. */
+static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, char **env,
+                    char *err, size_t errlen)
 {
     emu *e = inst->fn->emu;
     int go[2];
@@ -134,9 +136,16 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, i
                  "lambda-emulator: cannot run the extension %s (not an executable for this "
                  "machine, or its interpreter is missing)\n",
                  path);
+        int w[2];
+        if (ext_log_pipes(&x->p[i], w, err, errlen) < 0) {
+            x->n = i;
+            break;
+        }
         pid_t pid = fork();
         if (pid == 0)
-            run_ext(out, errfd, go, dir, path, env, oops);
+            run_ext(w[0], w[1], go, dir, path, env, oops);
+        close(w[0]);
+        close(w[1]);
         if (pid < 0) {
             snprintf(err, errlen, "cannot start extension %s: fork: %s", names[i], strerror(errno));
             x->n = i;
@@ -152,7 +161,7 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, i
     return err[0] ? -1 : 0;
 }
 
-int ext_launch(instance *inst, int out, int errfd, char *const *env, char *err, size_t errlen)
+int ext_launch(instance *inst, char *const *env, char *err, size_t errlen)
 {
     const char *given = inst->fn->emu->st->extensions_dir;
     inst->ext = NULL;
@@ -183,13 +192,15 @@ int ext_launch(instance *inst, int out, int errfd, char *const *env, char *err, 
     }
     x->gate_fd = -1;
     x->n = x->external = n;
+    for (int i = 0; i < EXT_MAX; i++)
+        x->p[i].log_fd[0] = x->p[i].log_fd[1] = -1;
     for (int i = 0; i < n; i++) {
         snprintf(x->p[i].name, sizeof x->p[i].name, "%s", names[i]);
         x->p[i].pidfd = -1;
     }
     inst->ext = x;
     err[0] = '\0';
-    int rc = fork_all(inst, x, dir, names, out, errfd, xenv, err, errlen);
+    int rc = fork_all(inst, x, dir, names, xenv, err, errlen);
     x->external = x->n;
     free(xenv);
     free_names(names, n);
@@ -258,19 +269,36 @@ static int round_setup(ext_set *x, struct pollfd *pf, int *idx, int *npf)
     return x->kill_at_ns ? (int)((x->kill_at_ns - now) / 1000000 + 1) : -1;
 }
 
+/* The output pipes still open, after the npf entries of pf (the reaper's
+ * alone: no lock); returns the new count. */
+static int log_setup(ext_set *x, struct pollfd *pf, int *idx, int npf)
+{
+    for (int i = 0; i < x->external; i++)
+        for (int k = 0; k < 2; k++)
+            if (x->p[i].log_fd[k] >= 0) {
+                idx[npf] = i * 2 + k;
+                pf[npf++] = (struct pollfd){x->p[i].log_fd[k], POLLIN, 0};
+            }
+    return npf;
+}
+
 static void *reaper_main(void *arg)
 {
     instance *inst = arg;
     ext_set *x = inst->ext;
     emu *e = inst->fn->emu;
     for (;;) {
-        struct pollfd pf[EXT_MAX + 1];
-        int idx[EXT_MAX + 1], npf;
+        struct pollfd pf[3 * EXT_MAX + 1];
+        int idx[3 * EXT_MAX + 1], npf;
         pthread_mutex_lock(&e->lock);
         int timeout = round_setup(x, pf, idx, &npf);
         if (timeout == -2) {
+            pthread_mutex_unlock(&e->lock);
+            for (int i = 0; i < x->external; i++)
+                ext_log_finish(inst, &x->p[i]);
             /* Every extension is gone: answer their polls, whose sockets
              * libmicrohttpd does not watch while they are suspended. */
+            pthread_mutex_lock(&e->lock);
             x->closed = 1;
             for (int i = 0; i < x->n; i++)
                 waiter_resume(x->p[i].poll);
@@ -278,12 +306,17 @@ static void *reaper_main(void *arg)
             return NULL;
         }
         pthread_mutex_unlock(&e->lock);
+        int nproc = npf;
+        npf = log_setup(x, pf, idx, npf);
         if (poll(pf, (nfds_t)npf, timeout) < 0 && errno != EINTR)
             continue;
         uint64_t v;
         if (pf[0].revents && read(x->wake_fd, &v, sizeof v) < 0)
             v = 0;
-        reap(inst, pf + 1, idx + 1, npf - 1);
+        for (int k = nproc; k < npf; k++)
+            if (pf[k].revents)
+                ext_log_read(inst, &x->p[idx[k] / 2], idx[k] % 2);
+        reap(inst, pf + 1, idx + 1, nproc - 1);
     }
 }
 
@@ -318,6 +351,11 @@ static void free_set(instance *inst)
         if (x->p[i].pidfd >= 0 && i < x->external)
             close(x->p[i].pidfd);
         lr_buf_free(&x->p[i].pending);
+        for (int k = 0; k < 2; k++) {
+            if (x->p[i].log_fd[k] >= 0)
+                close(x->p[i].log_fd[k]);
+            lr_buf_free(&x->p[i].log_part[k]);
+        }
     }
     if (x->gate_fd >= 0)
         close(x->gate_fd);

@@ -47,6 +47,8 @@ typedef struct ext_proc {
     waiter *poll;             /* its event/next, suspended */
     lr_buf pending;           /* the next event, not yet delivered */
     int64_t busy_deadline_ns; /* an INVOKE must be done by then */
+    int log_fd[2];            /* its stdout and stderr pipes (read ends; -1 closed) */
+    lr_buf log_part[2];       /* their partial lines (the reaper thread's alone) */
 } ext_proc;
 
 typedef struct ext_set {
@@ -67,11 +69,11 @@ typedef struct ext_set {
 } ext_set;
 
 /* ext_proc.c (emu->lock not held unless said) */
-/* Start the executables of the extensions directory for inst, with out
- * and err as stdout and stderr and env (the runtime's; what Lambda hides
- * from extensions is left out).  0 (inst->ext NULL when there are none),
- * or -1 with err. */
-int ext_launch(instance *inst, int out, int err_fd, char *const *env, char *err, size_t errlen);
+/* Start the executables of the extensions directory for inst, each with
+ * output pipes of its own (ext_log.c) and env (the runtime's; what Lambda
+ * hides from extensions is left out).  0 (inst->ext NULL when there are
+ * none), or -1 with err. */
+int ext_launch(instance *inst, char *const *env, char *err, size_t errlen);
 /* The runtime's start gate: closed now when every extension has registered
  * (or there are none), else when the last one does; starts the reaper. */
 int ext_gate(instance *inst, int fd, char *err, size_t errlen);
@@ -92,6 +94,16 @@ void ext_retire(instance *inst);
 void ext_wake_reaper(ext_set *x);
 /* Free what instance_release() frees of inst's extensions. */
 void ext_free(instance *inst);
+
+/* ext_log.c: an extension's output (the reaper thread's, or after it is
+ * joined; emu->lock not held) */
+/* Pipes for p's stdout and stderr: the read ends in p->log_fd, the write
+ * ends (for the child) in w.  0, or -1 with err. */
+int ext_log_pipes(ext_proc *p, int w[2], char *err, size_t errlen);
+/* Pass on what p's pipe k (0 stdout, 1 stderr) holds now, line by line. */
+void ext_log_read(instance *inst, ext_proc *p, int k);
+/* p is gone: pass on the rest, partial lines included; close the pipes. */
+void ext_log_finish(instance *inst, ext_proc *p);
 
 /* extensions.c (emu->lock held unless said) */
 /* Whether inst's extensions all wait in event/next (an instance without

@@ -457,7 +457,7 @@ int instance_start(instance *inst, char *err, size_t errlen)
         goto fail;
     }
     /* The extensions first: the runtime starts once they have registered. */
-    if (ext_launch(inst, out[1], errp[1], env.v, err, errlen) < 0)
+    if (ext_launch(inst, env.v, err, errlen) < 0)
         goto fail;
     const char *task_root = e->st->task_root;
     pid_t pid = fork();

@@ -316,6 +316,9 @@ void freeze_thaw(instance *inst);
 void evpub_start(invocation *inv);
 void evpub_end(invocation *inv, double dur_ms, long long billed_ms, long max_mb);
 void evpub_line(instance *inst, invocation *owner, int fd, const char *line, size_t len);
+/* A line of extension ext's output (ext_log.c). */
+void evpub_ext_line(instance *inst, invocation *owner, const char *ext, int fd, const char *line,
+                    size_t len);
 void evpub_init(instance *inst, const char *status, const char *error_type, double init_ms);
 void evpub_throttle(invocation *inv);
 #endif

@@ -156,7 +156,9 @@ static int add(tsub *s, int64_t when_ms, const char *type, const char *rec, size
     return 0;
 }
 
-/* A log line: a string record, or under the JSON log format the object. */
+/* A log line, the function's or an extension's (AWS's records carry no
+ * extension name): a string record, or under the JSON log format the
+ * object. */
 static int add_line(tsub *s, const evbus_rec *r)
 {
     size_t len = r->len;
@@ -172,7 +174,7 @@ static int add_line(tsub *s, const evbus_rec *r)
     if (!doc)
         doc = json_object_new_string_len(r->text, (int)len);
     const char *txt = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-    int rc = add(s, r->time_ms, "function", txt, strlen(txt));
+    int rc = add(s, r->time_ms, r->ext[0] ? "extension" : "function", txt, strlen(txt));
     json_object_put(doc);
     return rc;
 }

@@ -2,10 +2,12 @@
 """tel_ext.py -- a Lambda extension that subscribes to the Telemetry API
 (AWS's documented wire format, Python's http.server and http.client only),
 for the emulator's tests.  It listens on a free port, subscribes with the
-destination http://sandbox.localdomain:PORT (types platform and function,
-timeoutMs 25), and appends every record it receives, one JSON a line, to
-$EXT_CTL/telemetry.  On SHUTDOWN it waits (at most 5 s) for a platform.report
-per INVOKE it got, as extensions that ship telemetry do, then exits.
+destination http://sandbox.localdomain:PORT (types platform, function and
+extension, timeoutMs 25), and appends every record it receives, one JSON a
+line, to $EXT_CTL/telemetry.  It prints "NAME: INVOKE REQUEST-ID" for each
+INVOKE (a line of its own output: an extension record).  On SHUTDOWN it
+waits (at most 5 s) for a platform.report and the record of that line per
+INVOKE it got, as extensions that ship telemetry do, then exits.
 
 With $EXT_CTL/stall present when a batch arrives, it does not answer that
 batch until $EXT_CTL/release exists (at most 60 s): a slow subscriber.
@@ -22,6 +24,7 @@ NAME = os.path.basename(sys.argv[0])
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 CTL = os.environ["EXT_CTL"]
 reports = [0]
+own_lines = [0]
 lock = threading.Lock()
 
 
@@ -37,6 +40,8 @@ class Sink(http.server.BaseHTTPRequestHandler):
             for rec in json.loads(body):
                 f.write(json.dumps(rec) + "\n")
                 reports[0] += rec["type"] == "platform.report"
+                own_lines[0] += rec["type"] == "extension" and \
+                    str(rec["record"]).startswith(NAME + ": INVOKE ")
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -61,7 +66,7 @@ def main():
     r, _ = call("POST", "/2020-01-01/extension/register", json.dumps({"events": ["INVOKE", "SHUTDOWN"]}),
                 {"Lambda-Extension-Name": NAME})
     ext_id = r.getheader("Lambda-Extension-Identifier")
-    sub = {"schemaVersion": "2022-12-13", "types": ["platform", "function"],
+    sub = {"schemaVersion": "2022-12-13", "types": ["platform", "function", "extension"],
            "buffering": {"maxItems": 1000, "maxBytes": 262144, "timeoutMs": 25},
            "destination": {"protocol": "HTTP",
                            "URI": "http://sandbox.localdomain:%d" % server.server_address[1]}}
@@ -74,10 +79,11 @@ def main():
         ev = json.loads(data)
         if ev["eventType"] == "INVOKE":
             invokes += 1
+            print("%s: INVOKE %s" % (NAME, ev["requestId"]), flush=True)
             continue
         for _ in range(50):
             with lock:
-                if reports[0] >= invokes:
+                if reports[0] >= invokes and own_lines[0] >= invokes:
                     break
             time.sleep(0.1)
         sys.exit(0)

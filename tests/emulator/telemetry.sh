@@ -1,9 +1,9 @@
 #!/bin/bash
 # telemetry.sh -- the Telemetry API: an extension (tel_ext.py) subscribes
-# for platform and function records with an HTTP destination on
+# for platform, function and extension records with an HTTP destination on
 # sandbox.localdomain; for a sequence of invocations it receives every
-# platform event in order with the callers' request ids, and the function's
-# log lines.  A subscriber that stops answering while the function floods
+# platform event in order with the callers' request ids, the function's
+# log lines as "function" records and its own output as "extension" ones.  A subscriber that stops answering while the function floods
 # its log leaves the emulator's peak RSS bounded, and gets
 # platform.logsDropped once it answers again.
 set -u
@@ -45,6 +45,9 @@ grep -q '^tel: subscribe: 200 OK$' "$emu_out" || fail "subscribe: $(grep '^tel:'
 # The last report reaches it during the Shutdown phase, as on Lambda (the
 # environment is frozen in between).
 stop_emulator
+for rid in $want; do # the extension's lines are still in the log, as they were
+  grep -qx "tel: INVOKE $rid" "$emu_out" || fail "no 'tel: INVOKE $rid' in the log: $(cat "$emu_out")"
+done
 python3 - "$tel" $want <<'PY' || fail "telemetry records: $(cat "$tel")"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -55,6 +58,11 @@ for t in ("platform.telemetrySubscription", "platform.initStart", "platform.init
     assert t in types, (t, types)
 for r in recs:
     assert r["time"].endswith("Z") and "T" in r["time"], r
+# The extension's own lines are "extension" records (in AWS's schema: the
+# line, no name), never "function" ones.
+mine = [r["record"] for r in recs if r["type"] == "extension"]
+assert mine == ["tel: subscribe: 200 OK"] + ["tel: INVOKE %s" % w for w in want], mine
+assert not [r for r in recs if r["type"] == "function" and r["record"].startswith("tel: ")], recs
 per = {}
 for r in recs:
     rid = r["record"].get("requestId") if isinstance(r["record"], dict) else None
