@@ -49,6 +49,12 @@ typedef struct evbus_rec {
     long long billed_ms;           /* END */
     double init_ms;                /* END: > 0 when the invocation ran an init; INIT */
     long memory_mb, max_memory_mb; /* END */
+    /* END, for platform.runtimeDone: the bytes of the response, and its
+     * spans (epoch ms starts; durations in ms; resp_start_ms 0: the
+     * runtime posted no response) */
+    long long produced;
+    int64_t start_ms, resp_start_ms;
+    double latency_ms, resp_ms;
     const char *text;              /* NUL-terminated copy, or "" */
     size_t len;
 } evbus_rec;

@@ -77,6 +77,8 @@ typedef struct invocation {
     int64_t retry_at_ns;       /* Event: when a retry may run */
     struct invocation *r_next; /* instance's running list */
     int64_t queued_ns, start_ns, end_ns, deadline_ns, deadline_ms;
+    int64_t resp_begin_ns; /* the runtime's response post began (0: none) */
+    size_t produced;       /* the bytes of the response the runtime posted */
 
     /* The result. */
     lr_buf resp;      /* response bytes (streamed ones too) */
@@ -315,6 +317,14 @@ void freeze_thaw(instance *inst);
  * held; end: the invocation is done (no lock needed). */
 void evpub_start(invocation *inv);
 void evpub_end(invocation *inv, double dur_ms, long long billed_ms, long max_mb);
+/* The END record of inv (what evpub_end publishes). */
+struct evbus_rec;
+void evpub_fill_end(struct evbus_rec *r, invocation *inv, double dur_ms, long long billed_ms,
+                    long max_mb);
+/* The record of platform.runtimeDone for END record r, in AWS's schema
+ * (requestId, status, errorType, metrics durationMs and producedBytes, the
+ * responseLatency and responseDuration spans). */
+void evpub_runtime_done(const struct evbus_rec *r, lr_buf *out);
 void evpub_line(instance *inst, invocation *owner, int fd, const char *line, size_t len);
 /* A line of extension ext's output (ext_log.c). */
 void evpub_ext_line(instance *inst, invocation *owner, const char *ext, int fd, const char *line,

@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "emulator.h"
+#include "evbus.h"
 #include "http.h"
 #include "posix.h"
 
@@ -148,6 +149,27 @@ static void end_figures(invocation *inv, end_fig *f)
         f->billed_ms = 1;
 }
 
+/* The JSON log format's platform.runtimeDone and platform.report. */
+static void format_end_json(invocation *inv, const end_fig *f, const char *t, lr_buf *out)
+{
+    evbus_rec r;
+    lr_buf done = {0};
+    evpub_fill_end(&r, inv, f->dur, f->billed_ms, f->mb);
+    evpub_runtime_done(&r, &done);
+    lr_buf_printf(out, "{\"time\":\"%s\",\"type\":\"platform.runtimeDone\",\"record\":", t);
+    lr_buf_append(out, done.data ? done.data : "{}", done.data ? done.len : 2);
+    lr_buf_printf(out, "}\n");
+    lr_buf_free(&done);
+    lr_buf_printf(out,
+                  "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
+                  "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
+                  "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
+                  t, inv->id, f->dur, f->billed_ms, inv->fn->s->memory_size, f->mb);
+    if (inv->has_init)
+        lr_buf_printf(out, ",\"initDurationMs\":%.3f", inv->init_ms);
+    lr_buf_printf(out, "},\"status\":\"%s\"}}\n", inv->status);
+}
+
 static void format_end(invocation *inv, const end_fig *f, lr_buf *out)
 {
     const fn_settings *s = inv->fn->s;
@@ -158,20 +180,7 @@ static void format_end(invocation *inv, const end_fig *f, lr_buf *out)
     now_iso(t, sizeof t);
     int timeout = strcmp(inv->status, "timeout") == 0;
     if (s->log_format == LOGFMT_JSON) {
-        lr_buf_printf(
-            out,
-            "{\"time\":\"%s\",\"type\":\"platform.runtimeDone\",\"record\":"
-            "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}}\n",
-            t, inv->id, inv->status, dur);
-        lr_buf_printf(
-            out,
-            "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
-            "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
-            "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
-            t, inv->id, dur, billed_ms, s->memory_size, mb);
-        if (inv->has_init)
-            lr_buf_printf(out, ",\"initDurationMs\":%.3f", inv->init_ms);
-        lr_buf_printf(out, "},\"status\":\"%s\"}}\n", inv->status);
+        format_end_json(inv, f, t, out);
         return;
     }
     if (timeout)

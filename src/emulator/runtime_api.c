@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "emulator.h"
 #include "extensions.h"
 #include "http.h"
@@ -210,13 +211,15 @@ static void begin(struct MHD_Connection *c, instance *inst, rconn *rc, const cha
     }
     const char *mode =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+    emu *e = inst->fn->emu;
+    pthread_mutex_lock(&e->lock);
+    if (rc->route == R_RESPONSE) /* the end of platform.runtimeDone's responseLatency span */
+        rc->inv->resp_begin_ns = clock_mono_ns();
     if (rc->route == R_RESPONSE && mode && strcasecmp(mode, "streaming") == 0) {
         rc->streaming = 1;
-        emu *e = inst->fn->emu;
-        pthread_mutex_lock(&e->lock);
         set_content_type(rc->inv, c);
-        pthread_mutex_unlock(&e->lock);
     }
+    pthread_mutex_unlock(&e->lock);
 }
 
 /* Bytes of a streamed response (emu->lock held).  For a streaming caller at
@@ -333,6 +336,7 @@ static enum MHD_Result finish(struct MHD_Connection *c, instance *inst, rconn *r
                 memset(&rc->body, 0, sizeof rc->body);
                 set_content_type(inv, c);
             }
+            inv->produced = rc->streaming ? inv->streamed : inv->resp.len;
         }
         pthread_mutex_unlock(&e->lock);
         free(ebody);

@@ -186,11 +186,8 @@ static int add_end(tsub *s, const evbus_rec *r)
         s->full = 1;
         return -1;
     }
-    char done[512];
-    lr_buf rep = {0};
-    int n = snprintf(done, sizeof done,
-                     "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f}}",
-                     r->request_id, r->status, r->duration_ms);
+    lr_buf done = {0}, rep = {0};
+    evpub_runtime_done(r, &done);
     lr_buf_printf(&rep,
                   "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.3f,"
                   "\"billedDurationMs\":%lld,\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
@@ -199,10 +196,11 @@ static int add_end(tsub *s, const evbus_rec *r)
     if (r->init_ms > 0)
         lr_buf_printf(&rep, ",\"initDurationMs\":%.3f", r->init_ms);
     lr_buf_printf(&rep, "}}");
-    int rc = add(s, r->time_ms, "platform.runtimeDone", done, (size_t)n) < 0 || !rep.len ||
-                     add(s, r->time_ms, "platform.report", rep.data, rep.len) < 0
+    int rc = !done.len || add(s, r->time_ms, "platform.runtimeDone", done.data, done.len) < 0 ||
+                     !rep.len || add(s, r->time_ms, "platform.report", rep.data, rep.len) < 0
                  ? -1
                  : 0;
+    lr_buf_free(&done);
     lr_buf_free(&rep);
     return rc;
 }

@@ -101,6 +101,9 @@ r = [e for e in events if e["type"] == "platform.report"][0]["record"]
 m = r["metrics"]
 assert m["memorySizeMB"] == 256 and m["maxMemoryUsedMB"] > 0 and m["billedDurationMs"] >= 1, m
 assert "initDurationMs" in m and r["status"] == "success", r
+d = [e for e in events if e["type"] == "platform.runtimeDone"][0]["record"]
+assert d["status"] == "success" and d["metrics"]["producedBytes"] > 0, d
+assert [s["name"] for s in d["spans"]] == ["responseLatency", "responseDuration"], d
 PY
 
 # The Runtime API serves only the instance's own processes: curl, from

@@ -80,6 +80,12 @@ for rid in want:
     assert lines == ["line 0 of %s" % rid, "line 1 of %s" % rid], lines
     done, rep = per[rid][3]["record"], per[rid][4]["record"]
     assert done["status"] == "success" and done["metrics"]["durationMs"] >= 0, done
+    # AWS's runtimeDone: the response's bytes, and its two spans.
+    assert done["metrics"]["producedBytes"] == len('{"printed": true}'), done
+    spans = done["spans"]
+    assert [s["name"] for s in spans] == ["responseLatency", "responseDuration"], done
+    assert all(s["durationMs"] >= 0 and s["start"].endswith("Z") for s in spans), done
+    assert spans[0]["start"] <= spans[1]["start"], done
     m = rep["metrics"]
     assert m["memorySizeMB"] == 128 and m["maxMemoryUsedMB"] > 0 and m["billedDurationMs"] >= 1, rep
 assert "initDurationMs" in per[want[0]][4]["record"]["metrics"]
