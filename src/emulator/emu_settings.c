@@ -415,18 +415,26 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     };
     enum { NFLAG = sizeof flag_opts / sizeof flag_opts[0] };
     enum { NSET = sizeof setting_opts / sizeof setting_opts[0], O_FIRST = 256 };
-    struct option options[NSET + NFLAG + 5] = {
+    /* The options of their own, then the two tables, then getopt's
+     * all-zero terminator: every index below derives from these counts. */
+    static const struct option fixed[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
+    enum { NFIXED = sizeof fixed / sizeof fixed[0] };
+    struct option options[NFIXED + NSET + NFLAG + 1];
+    _Static_assert(sizeof options / sizeof options[0] == NFIXED + NSET + NFLAG + 1,
+                   "getopt's table: the fixed options, both tables and the terminator");
+    memcpy(options, fixed, sizeof fixed);
     for (int i = 0; i < (int)NSET; i++)
-        options[4 + i] =
+        options[NFIXED + i] =
             (struct option){setting_opts[i].name, required_argument, NULL, O_FIRST + i};
     for (int i = 0; i < (int)NFLAG; i++)
-        options[4 + NSET + i] =
+        options[NFIXED + NSET + i] =
             (struct option){flag_opts[i].name, no_argument, NULL, O_FIRST + NSET + i};
+    options[NFIXED + NSET + NFLAG] = (struct option){NULL, 0, NULL, 0};
     memset(a, 0, sizeof *a);
     optind = 1;
     opterr = 0;

@@ -14,6 +14,8 @@ struct evbus_sub {
     void (*notify)(void *ud);
     void *ud;
     int armed;
+    const uint64_t *cursor;                       /* evbus_track: its reader's cursor */
+    void (*lost)(const evbus_rec *r, void *ud); /* ... told of each record it loses */
     struct evbus_sub *next;
 };
 
@@ -62,6 +64,9 @@ static evbus_rec *slot(uint64_t seq)
 static void drop_oldest(void)
 {
     evbus_rec *r = slot(first);
+    for (evbus_sub *s = subs; s; s = s->next)
+        if (s->lost && *s->cursor < first)
+            s->lost(r, s->ud);
     bytes -= r->len;
     free((char *)r->text);
     r->text = NULL;
@@ -157,6 +162,14 @@ evbus_sub *evbus_subscribe(void (*notify)(void *ud), void *ud)
     subs = s;
     pthread_mutex_unlock(&bus_lock);
     return s;
+}
+
+void evbus_track(evbus_sub *s, const uint64_t *cursor, void (*lost)(const evbus_rec *r, void *ud))
+{
+    pthread_mutex_lock(&bus_lock);
+    s->cursor = cursor;
+    s->lost = lost;
+    pthread_mutex_unlock(&bus_lock);
 }
 
 void evbus_unsubscribe(evbus_sub *s)

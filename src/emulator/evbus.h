@@ -88,6 +88,13 @@ typedef struct evbus_sub evbus_sub;
  * shut down. */
 evbus_sub *evbus_subscribe(void (*notify)(void *ud), void *ud);
 void evbus_unsubscribe(evbus_sub *s);
+/* Have lost(r, ud) called (bus_lock held: it must not block nor take a
+ * lock held around evbus_read) for each record that leaves the ring before
+ * the reader whose cursor is *cursor (updated by evbus_read) has seen it:
+ * a reader can then count what it lost of its own records, where
+ * evbus_read's lost count covers every record. */
+void evbus_track(evbus_sub *s, const uint64_t *cursor,
+                 void (*lost)(const evbus_rec *r, void *ud));
 /* Ask to be notified of the next record after cursor: returns 1 (read
  * again now) when there is one already or the bus is shutting down, else
  * runs suspend(arg) under bus_lock (so the notification cannot come before

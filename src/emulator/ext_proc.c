@@ -394,7 +394,7 @@ void ext_retire(instance *inst)
         return;
     emu *e = inst->fn->emu;
     pthread_mutex_lock(&e->lock);
-    ext_shutdown(inst, e->shutdown ? "spindown" : "failure"); /* if not yet */
+    ext_shutdown(inst, ext_shutdown_reason(inst)); /* if not yet */
     pthread_mutex_unlock(&e->lock);
     if (inst->ext->reaper_started)
         pthread_join(inst->ext->reaper, NULL);

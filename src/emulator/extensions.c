@@ -148,6 +148,14 @@ void ext_invoke(instance *inst, invocation *inv)
     }
 }
 
+const char *ext_shutdown_reason(const instance *inst)
+{
+    const char *why = inst->kill_reason;
+    if (inst->fn->emu->shutdown || (why && strcmp(why, "reload") == 0))
+        return "spindown"; /* stopped, or replaced by new code: nothing failed */
+    return why && strcmp(why, "timeout") == 0 ? "timeout" : "failure";
+}
+
 void ext_shutdown(instance *inst, const char *reason)
 {
     ext_set *x = inst->ext;

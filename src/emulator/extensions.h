@@ -117,6 +117,10 @@ void ext_invoke(instance *inst, invocation *inv);
  * SHUTDOWN to the extensions registered for it, SIGKILL for all after
  * EXT_SHUTDOWN_MS (at once when none is waiting for SHUTDOWN). */
 void ext_shutdown(instance *inst, const char *reason);
+/* The shutdownReason for inst going away now: spindown when the emulator
+ * stops or a reload (--watch) retires it, timeout after a timeout, else
+ * failure. */
+const char *ext_shutdown_reason(const instance *inst);
 /* An extension process exited with wstatus. */
 void ext_exited(instance *inst, int i, int wstatus);
 /* An extension failed: the error type reported for the running invocations,

@@ -457,10 +457,7 @@ void pool_instance_exited(instance *inst, int status, long maxrss_kb)
     inst->dead = 1;
     if (maxrss_kb > inst->hwm_kb)
         inst->hwm_kb = maxrss_kb;
-    ext_shutdown(inst, e->shutdown ? "spindown"
-                       : inst->kill_reason && strcmp(inst->kill_reason, "timeout") == 0
-                           ? "timeout"
-                           : "failure");
+    ext_shutdown(inst, ext_shutdown_reason(inst));
     char xmsg[320];
     const char *xtype = ext_failure(inst, xmsg, sizeof xmsg);
     while (inst->running) {

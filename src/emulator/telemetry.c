@@ -56,6 +56,7 @@ struct tsub {
     long q_items;
     int64_t q_first_ns;
     long dropped_items, dropped_bytes;
+    long lost_items, lost_bytes; /* its records the bus dropped unread (atomic) */
     int stop;
     pthread_t thread;
 };
@@ -251,17 +252,38 @@ static int visit(const evbus_rec *r, void *ud)
     }
 }
 
-/* Take what the bus has for s (s->lock held).  Records that left the ring
- * before s read them count as dropped (the ring is shared by every
- * instance: the count covers them all). */
+/* The bus drops r before s has read it (bus_lock held, s->lock maybe not):
+ * one of s's own records (its instance's, of a type it asked for) counts as
+ * dropped; other instances' and functions' records do not concern it. */
+static void bus_lost(const evbus_rec *r, void *ud)
+{
+    tsub *s = ud;
+    instance *inst = s->inst;
+    if (r->instance != inst->id || strcmp(r->function, inst->fn->name) != 0)
+        return;
+    int bit = TEL_PLATFORM;
+    long n = 1; /* the subscriber's records it stands for (visit()'s) */
+    switch (r->type) {
+    case EVB_LOG: bit = r->ext[0] ? TEL_EXTENSION : TEL_FUNCTION; break;
+    case EVB_START: break;
+    case EVB_END: /* runtimeDone and report */
+    case EVB_INIT: n = 2; break; /* initRuntimeDone and initReport */
+    default: return;
+    }
+    if (!(s->types & bit))
+        return;
+    __atomic_add_fetch(&s->lost_items, n, __ATOMIC_RELAXED);
+    /* The record's size as sent: its text and about 100 bytes of framing. */
+    __atomic_add_fetch(&s->lost_bytes, (long)r->len + 100 * n, __ATOMIC_RELAXED);
+}
+
+/* Take what the bus has for s (s->lock held); what of s's records the bus
+ * dropped before s read them counts as dropped. */
 static void pull(tsub *s)
 {
-    uint64_t lost = 0;
-    evbus_read(&s->cursor, 4096, visit, s, &lost);
-    if (lost) {
-        s->dropped_items += (long)lost;
-        s->dropped_bytes += (long)lost * 100; /* the bus keeps no sizes of what it lost */
-    }
+    evbus_read(&s->cursor, 4096, visit, s, NULL);
+    s->dropped_items += __atomic_exchange_n(&s->lost_items, 0, __ATOMIC_RELAXED);
+    s->dropped_bytes += __atomic_exchange_n(&s->lost_bytes, 0, __ATOMIC_RELAXED);
 }
 
 static void bus_notify(void *ud)
@@ -580,8 +602,9 @@ static int attach(instance *inst, tsub *s, const char *id)
     if (evbus_open(TEL_RING_RECORDS, TEL_RING_BYTES) < 0)
         return -1;
     s->cursor = evbus_last();
-    if (!(s->bsub = evbus_subscribe(bus_notify, s)) ||
-        pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+    if ((s->bsub = evbus_subscribe(bus_notify, s)))
+        evbus_track(s->bsub, &s->cursor, bus_lost);
+    if (!s->bsub || pthread_create(&s->thread, NULL, sender_main, s) != 0) {
         if (s->bsub)
             evbus_unsubscribe(s->bsub);
         evbus_close();

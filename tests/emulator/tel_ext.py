@@ -9,8 +9,10 @@ INVOKE (a line of its own output: an extension record).  On SHUTDOWN it
 waits (at most 5 s) for a platform.report and the record of that line per
 INVOKE it got, as extensions that ship telemetry do, then exits.
 
-With $EXT_CTL/stall present when a batch arrives, it does not answer that
-batch until $EXT_CTL/release exists (at most 60 s): a slow subscriber.
+With $EXT_CTL/stall present when a batch arrives, it creates
+$EXT_CTL/stalled and does not answer that batch until $EXT_CTL/release
+exists (at most 60 s): a slow subscriber.  With $EXT_CTL/stall-invoke
+present too, only batches that hold a platform.start stall.
 """
 import http.client
 import http.server
@@ -23,15 +25,18 @@ import time
 NAME = os.path.basename(sys.argv[0])
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 CTL = os.environ["EXT_CTL"]
-reports = [0]
-own_lines = [0]
+reports = set()  # request ids of the platform.report records received
+own_lines = set()
 lock = threading.Lock()
 
 
 class Sink(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if os.path.exists(os.path.join(CTL, "stall")):
+        if os.path.exists(os.path.join(CTL, "stall")) and (
+                not os.path.exists(os.path.join(CTL, "stall-invoke")) or
+                any(r["type"] == "platform.start" for r in json.loads(body))):
+            open(os.path.join(CTL, "stalled"), "a").close()
             for _ in range(600):
                 if os.path.exists(os.path.join(CTL, "release")):
                     break
@@ -39,9 +44,10 @@ class Sink(http.server.BaseHTTPRequestHandler):
         with lock, open(os.path.join(CTL, "telemetry"), "a") as f:
             for rec in json.loads(body):
                 f.write(json.dumps(rec) + "\n")
-                reports[0] += rec["type"] == "platform.report"
-                own_lines[0] += rec["type"] == "extension" and \
-                    str(rec["record"]).startswith(NAME + ": INVOKE ")
+                if rec["type"] == "platform.report":
+                    reports.add(rec["record"]["requestId"])
+                if rec["type"] == "extension" and str(rec["record"]).startswith(NAME + ": INVOKE "):
+                    own_lines.add(rec["record"])
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -83,7 +89,7 @@ def main():
             continue
         for _ in range(50):
             with lock:
-                if reports[0] >= invokes and own_lines[0] >= invokes:
+                if len(reports) >= invokes and len(own_lines) >= invokes:
                     break
             time.sleep(0.1)
         sys.exit(0)

@@ -117,4 +117,50 @@ until grep -q '"platform.logsDropped"' "$tel" 2>/dev/null; do
 done
 grep '"platform.logsDropped"' "$tel" | head -1 | grep -q '"droppedRecords": [1-9]' || fail "logsDropped without a count"
 stop_emulator
+
+# droppedRecords counts a subscriber's own records only.  Function a's
+# subscriber stalls on the batch of a's first invocation (a is frozen
+# meanwhile: its sender waits for the thaw and reads nothing from the
+# event bus, which every instance shares); function b then logs 50,000
+# lines, far more than the bus's ring holds, which pushes out whatever of
+# a's first invocation was still on the bus.  a's subscriber is told of
+# those (at most the 6 records of an invocation), not of b's lines (it
+# was told of every record that left the ring, some 35,000).
+ctl_a=$work/ctl-a ctl_b=$work/ctl-b
+mkdir -p "$ctl_a" "$ctl_b"
+touch "$ctl_a/stall" "$ctl_a/stall-invoke"
+cat >"$cfg" <<INI
+[emulator]
+runtime = $script_runtime
+task_root = $task_root
+extensions_dir = $exts
+concurrency = 1
+timeout = 120
+[function a]
+env.EXT_CTL = $ctl_a
+[function b]
+env.EXT_CTL = $ctl_b
+INI
+start_emulator --config "$cfg"
+[ "$(curl -sS "$(invoke_url a)" -d '{"action":"print","lines":2}')" = '{"printed": true}' ] || fail "a"
+i=0
+until [ -e "$ctl_a/stalled" ]; do
+  [ $i -lt 600 ] || fail "a's subscriber never got a batch"
+  sleep 0.1; i=$((i + 1))
+done
+body=$(curl -sS "$(invoke_url b)" -d '{"action":"print","lines":0,"plain":50000}')
+[ "$body" = '{"printed": true}' ] || fail "b's flood: $body"
+touch "$ctl_a/release"
+[ "$(curl -sS -D "$h" "$(invoke_url a)" -d '{"action":"print","lines":2}')" = '{"printed": true}' ] ||
+  fail "a again"
+second=$(tr -d '\r' <"$h" | sed -n 's/^[Xx]-[Aa]mzn-[Rr]equest[Ii]d: //p')
+stop_emulator
+python3 - "$ctl_a/telemetry" "$second" <<'PY' || fail "a's records: $(grep -v '"function"' "$ctl_a/telemetry")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+dropped = sum(r["record"]["droppedRecords"] for r in recs if r["type"] == "platform.logsDropped")
+assert dropped <= 6, "droppedRecords %d: more than a's own records" % dropped
+assert sys.argv[2] in [r["record"]["requestId"] for r in recs if r["type"] == "platform.report"], recs
+print("a's subscriber: %d dropped records reported" % dropped)
+PY
 exit 0
