@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "console.h"
 #include "emulator.h"
+#include "extensions.h"
 #include "front.h"
 #include "http.h"
 #include "proctree.h"
@@ -48,7 +49,7 @@ static const pool_ops live_ops = {
     .release = instance_release,
     .line = report_line,
     .inv_start = report_invocation_start,
-    .inv_end = report_invocation_end,
+    .inv_end = ext_report_end, /* report_invocation_end when the extensions are done */
 };
 
 function *emu_function(emu *e, const char *name)

@@ -53,6 +53,7 @@ typedef struct evbus_rec {
      * spans (epoch ms starts; durations in ms; resp_start_ms 0: the
      * runtime posted no response) */
     long long produced;
+    double runtime_ms; /* the runtime's part of duration_ms (runtimeDone's) */
     int64_t start_ms, resp_start_ms;
     double latency_ms, resp_ms;
     const char *text;              /* NUL-terminated copy, or "" */

@@ -59,6 +59,8 @@ void evpub_fill_end(evbus_rec *r, invocation *inv, double dur_ms, long long bill
         r->len = strlen(inv->err_type);
     }
     r->produced = (long long)inv->produced;
+    if (inv->start_ns && inv->end_ns >= inv->start_ns)
+        r->runtime_ms = (double)(inv->end_ns - inv->start_ns) / 1e6;
     if (inv->start_ns && inv->end_ns >= inv->start_ns) {
         int64_t now_ms = clock_epoch_ms(), now_ns = clock_mono_ns();
         r->start_ms = epoch_of(inv->start_ns, now_ms, now_ns);
@@ -76,7 +78,7 @@ void evpub_runtime_done(const evbus_rec *r, lr_buf *out)
     if (r->len && strcmp(r->status, "success") != 0)
         lr_buf_printf(out, ",\"errorType\":\"%.100s\"", r->text);
     lr_buf_printf(out, ",\"metrics\":{\"durationMs\":%.3f,\"producedBytes\":%lld}",
-                  r->duration_ms, r->produced);
+                  r->runtime_ms, r->produced);
     if (r->resp_start_ms) {
         char a[32], b[32];
         clock_iso8601_ms(r->start_ms, a, sizeof a);

@@ -52,6 +52,30 @@ int ext_idle(const instance *inst)
     return 1;
 }
 
+/* The REPORTs held for the extensions, out now (their invoke phase ends). */
+static void flush_reports(ext_set *x)
+{
+    int64_t now = clock_mono_ns();
+    for (int i = 0; i < x->nawait; i++) {
+        x->awaiting[i]->phase_end_ns = now;
+        report_invocation_end(x->awaiting[i]);
+    }
+    x->nawait = 0;
+}
+
+void ext_report_end(invocation *inv)
+{
+    instance *inst = inv->inst;
+    ext_set *x = inst ? inst->ext : NULL;
+    /* Failing or going away: nobody waits for the extensions any more. */
+    if (!x || ext_idle(inst) || x->fail_type || x->kill_at_ns || x->nawait >= EXT_AWAIT_MAX) {
+        inv->phase_end_ns = inv->end_ns;
+        report_invocation_end(inv);
+        return;
+    }
+    x->awaiting[x->nawait++] = inv;
+}
+
 static const char *events_text(int events)
 {
     return events == (EXT_EV_INVOKE | EXT_EV_SHUTDOWN) ? "INVOKE,SHUTDOWN"
@@ -161,6 +185,7 @@ void ext_shutdown(instance *inst, const char *reason)
     ext_set *x = inst->ext;
     if (!x || x->kill_at_ns)
         return;
+    flush_reports(x);
     freeze_thaw(inst); /* they must run to take SHUTDOWN */
     int64_t now = clock_mono_ns();
     int waiting = 0;
@@ -195,6 +220,7 @@ static void ext_fail(instance *inst, const char *type, const char *msg)
     ext_set *x = inst->ext;
     if (x->fail_type)
         return;
+    flush_reports(x);
     x->fail_type = type;
     snprintf(x->fail_msg, sizeof x->fail_msg, "%s", msg);
     char line[512];
@@ -455,8 +481,10 @@ static int next_event(struct MHD_Connection *c, instance *inst, xconn *xc, ext_p
     p->poll = &xc->w;
     xc->w.inst = inst;
     waiter_suspend(&xc->w, c);
-    if (ext_idle(inst))
+    if (ext_idle(inst)) {
+        flush_reports(inst->ext);
         pool_ext_ready(inst);
+    }
     return 0;
 }
 

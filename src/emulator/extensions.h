@@ -25,6 +25,7 @@
 #define EXT_MAX 10           /* extensions per function, as on Lambda */
 #define EXT_SHUTDOWN_MS 2000 /* the Shutdown phase with external extensions */
 #define EXT_BODY_LIMIT 65536 /* a request body of the Extensions API */
+#define EXT_AWAIT_MAX 64     /* reports held for the extensions (then: at once) */
 
 enum ext_state {
     EXT_LAUNCHED,   /* started, not registered */
@@ -66,6 +67,10 @@ typedef struct ext_set {
     int reaper_started;
     struct tsub *subs[EXT_MAX]; /* Telemetry API subscriptions (telemetry.c) */
     int nsubs;
+    /* Invocations the runtime has answered whose REPORT waits for the
+     * extensions to be done with them (ext_report_end). */
+    invocation *awaiting[EXT_AWAIT_MAX];
+    int nawait;
 } ext_set;
 
 /* ext_proc.c (emu->lock not held unless said) */
@@ -111,6 +116,11 @@ void ext_log_finish(instance *inst, ext_proc *p);
 int ext_idle(const instance *inst);
 /* The instance has finished its init: print the EXTENSION lines. */
 void ext_announce(instance *inst);
+/* The runtime has answered inv (the pool's inv_end, emu->lock held): its
+ * REPORT (report_invocation_end) now, or once the extensions have all
+ * called event/next again -- AWS's invoke phase, whose length is the
+ * REPORT's Duration, ends then (inv->phase_end_ns). */
+void ext_report_end(invocation *inv);
 /* inv starts on inst: INVOKE to the extensions registered for it. */
 void ext_invoke(instance *inst, invocation *inv);
 /* The instance is going away (reason: spindown, timeout, failure):

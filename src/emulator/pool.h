@@ -79,6 +79,8 @@ typedef struct invocation {
     int64_t queued_ns, start_ns, end_ns, deadline_ns, deadline_ms;
     int64_t resp_begin_ns; /* the runtime's response post began (0: none) */
     size_t produced;       /* the bytes of the response the runtime posted */
+    int64_t phase_end_ns;  /* the invoke phase ended: the runtime (end_ns) and the
+                              extensions are done (0: not yet known) */
 
     /* The result. */
     lr_buf resp;      /* response bytes (streamed ones too) */

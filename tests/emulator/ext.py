@@ -11,6 +11,7 @@ $EXT_CTL (the marker NAME.MODE.done then exists; later instances behave):
   init-error   register, post init/error (Extension.TestFailure), exit 1
   exit-after-register   register, then exit 0 without calling event/next
   stall        after the first INVOKE never call event/next again
+  slow         (every time) take 1 s over each INVOKE before event/next
 anything else: register for INVOKE and SHUTDOWN, handle events until
 SHUTDOWN, then exit 0.
 """
@@ -80,6 +81,8 @@ def main():
             sys.exit(0)
         if failing and MODE == "stall":
             time.sleep(3600)
+        if MODE == "slow":
+            time.sleep(1.0)
 
 
 main()
