@@ -387,6 +387,14 @@ static const char *const forced[] = {"runtime", "concurrency",  "max_concurrency
                                      "timeout", "init_timeout", "memory_size",
                                      "init",    "log_format",   NULL};
 
+/* The options that set no setting (getopt's table starts with them). */
+static const struct option fixed_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+};
+
 /* Parse the command line into a.  Returns 0, 1 (--help or --version
  * answered: exit 0) or -1 with err. */
 static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errlen)
@@ -417,17 +425,11 @@ static int parse_cli(cli_args *a, int argc, char **argv, char *err, size_t errle
     enum { NSET = sizeof setting_opts / sizeof setting_opts[0], O_FIRST = 256 };
     /* The options of their own, then the two tables, then getopt's
      * all-zero terminator: every index below derives from these counts. */
-    static const struct option fixed[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-    };
-    enum { NFIXED = sizeof fixed / sizeof fixed[0] };
+    enum { NFIXED = sizeof fixed_opts / sizeof fixed_opts[0] };
     struct option options[NFIXED + NSET + NFLAG + 1];
     _Static_assert(sizeof options / sizeof options[0] == NFIXED + NSET + NFLAG + 1,
                    "getopt's table: the fixed options, both tables and the terminator");
-    memcpy(options, fixed, sizeof fixed);
+    memcpy(options, fixed_opts, sizeof fixed_opts);
     for (int i = 0; i < (int)NSET; i++)
         options[NFIXED + i] =
             (struct option){setting_opts[i].name, required_argument, NULL, O_FIRST + i};

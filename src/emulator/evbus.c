@@ -14,7 +14,7 @@ struct evbus_sub {
     void (*notify)(void *ud);
     void *ud;
     int armed;
-    const uint64_t *cursor;                       /* evbus_track: its reader's cursor */
+    const uint64_t *cursor;                     /* evbus_track: its reader's cursor */
     void (*lost)(const evbus_rec *r, void *ud); /* ... told of each record it loses */
     struct evbus_sub *next;
 };

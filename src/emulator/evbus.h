@@ -56,7 +56,7 @@ typedef struct evbus_rec {
     double runtime_ms; /* the runtime's part of duration_ms (runtimeDone's) */
     int64_t start_ms, resp_start_ms;
     double latency_ms, resp_ms;
-    const char *text;              /* NUL-terminated copy, or "" */
+    const char *text; /* NUL-terminated copy, or "" */
     size_t len;
 } evbus_rec;
 
@@ -94,8 +94,7 @@ void evbus_unsubscribe(evbus_sub *s);
  * the reader whose cursor is *cursor (updated by evbus_read) has seen it:
  * a reader can then count what it lost of its own records, where
  * evbus_read's lost count covers every record. */
-void evbus_track(evbus_sub *s, const uint64_t *cursor,
-                 void (*lost)(const evbus_rec *r, void *ud));
+void evbus_track(evbus_sub *s, const uint64_t *cursor, void (*lost)(const evbus_rec *r, void *ud));
 /* Ask to be notified of the next record after cursor: returns 1 (read
  * again now) when there is one already or the bus is shutting down, else
  * runs suspend(arg) under bus_lock (so the notification cannot come before

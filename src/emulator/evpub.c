@@ -77,8 +77,8 @@ void evpub_runtime_done(const evbus_rec *r, lr_buf *out)
     lr_buf_printf(out, "{\"requestId\":\"%s\",\"status\":\"%s\"", r->request_id, r->status);
     if (r->len && strcmp(r->status, "success") != 0)
         lr_buf_printf(out, ",\"errorType\":\"%.100s\"", r->text);
-    lr_buf_printf(out, ",\"metrics\":{\"durationMs\":%.3f,\"producedBytes\":%lld}",
-                  r->runtime_ms, r->produced);
+    lr_buf_printf(out, ",\"metrics\":{\"durationMs\":%.3f,\"producedBytes\":%lld}", r->runtime_ms,
+                  r->produced);
     if (r->resp_start_ms) {
         char a[32], b[32];
         clock_iso8601_ms(r->start_ms, a, sizeof a);

@@ -162,11 +162,12 @@ static void format_end_json(invocation *inv, const end_fig *f, const char *t, lr
     lr_buf_append(out, done.data ? done.data : "{}", done.data ? done.len : 2);
     lr_buf_printf(out, "}\n");
     lr_buf_free(&done);
-    lr_buf_printf(out,
-                  "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
-                  "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
-                  "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
-                  t, inv->id, f->dur, f->billed_ms, inv->fn->s->memory_size, f->mb);
+    lr_buf_printf(
+        out,
+        "{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":"
+        "{\"requestId\":\"%s\",\"metrics\":{\"durationMs\":%.3f,\"billedDurationMs\":%lld,"
+        "\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld",
+        t, inv->id, f->dur, f->billed_ms, inv->fn->s->memory_size, f->mb);
     if (inv->has_init)
         lr_buf_printf(out, ",\"initDurationMs\":%.3f", inv->init_ms);
     lr_buf_printf(out, "},\"status\":\"%s\"}}\n", inv->status);

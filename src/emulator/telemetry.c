@@ -266,7 +266,7 @@ static void bus_lost(const evbus_rec *r, void *ud)
     switch (r->type) {
     case EVB_LOG: bit = r->ext[0] ? TEL_EXTENSION : TEL_FUNCTION; break;
     case EVB_START: break;
-    case EVB_END: /* runtimeDone and report */
+    case EVB_END:                /* runtimeDone and report */
     case EVB_INIT: n = 2; break; /* initRuntimeDone and initReport */
     default: return;
     }
