@@ -13,7 +13,10 @@
  *
  *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n N]
  *                [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]
+ *   bench-invoke --emulator PATH --bootstrap PATH --task-root DIR --cold N
  *
+ * --cold N measures only the cold start, with N fresh emulators one after
+ * the other, and prints their median, min and max.
  * --csv appends "label,measure,value,unit" rows (bench/run draws its plots
  * from them); --latencies writes every sequential invoke's latency in ms,
  * sorted, one a line; --sweep measures the throughput at each concurrency
@@ -340,12 +343,73 @@ static pid_t start_emulator(const char *emulator, const char *bootstrap, const c
     return pid;
 }
 
+/* Emulator exec to the first invoke answered, in ms; the emulator stays up
+ * (*pid).  -1 when it exited or did not answer within 10 s. */
+static double measure_cold(const char *emulator, const char *bootstrap, const char *task_root,
+                           int port, int concurrency, pid_t *pid)
+{
+    char url[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
+             port);
+    double t0 = now_ms(), cold = -1;
+    *pid = start_emulator(emulator, bootstrap, task_root, port, concurrency);
+    struct client c;
+    client_init(&c, url);
+    curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    while (now_ms() - t0 < 10000) {
+        if (client_post(&c, "{}", 2) == 200) {
+            cold = now_ms() - t0;
+            break;
+        }
+        int st;
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            fprintf(stderr, "bench-invoke: the emulator exited (see bench-emulator.log)\n");
+            *pid = -1;
+            break;
+        }
+        usleep(500);
+    }
+    client_free(&c);
+    if (cold < 0 && *pid > 0)
+        fprintf(stderr,
+                "bench-invoke: no answer from the emulator within 10 s (see bench-emulator.log)\n");
+    return cold;
+}
+
+/* --cold N: N fresh emulators, one after the other; the median, min and
+ * max of their first invoke. */
+static int cold_series(const char *emulator, const char *bootstrap, const char *task_root, int n)
+{
+    double *t = calloc((size_t)n, sizeof *t);
+    if (!t)
+        return 1;
+    for (int i = 0; i < n; i++) {
+        pid_t pid = -1;
+        t[i] = measure_cold(emulator, bootstrap, task_root, free_port(), 1, &pid);
+        if (pid > 0) {
+            kill(pid, SIGTERM);
+            waitpid(pid, NULL, 0);
+        }
+        if (t[i] < 0) {
+            free(t);
+            return 1;
+        }
+    }
+    double p50 = percentile(t, n, 50); /* sorts t */
+    printf("%-44s %9.1f ms (min %.1f, max %.1f, %d runs)\n",
+           "emulator start to first invoke answered", p50, t[0], t[n - 1], n);
+    csv_row("cold_first_invoke_p50", p50, "ms");
+    free(t);
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: bench-invoke --emulator PATH --bootstrap PATH --task-root DIR [-n REQUESTS]\n"
             "                    [--label NAME --csv FILE] [--latencies FILE] [--sweep 1,2,4,...]\n"
             "                    [--rie]  (the emulator is AWS's aws-lambda-rie)\n"
+            "                    [--cold N]  (only the cold start, N times: median, min, max)\n"
             "Starts lambda-emulator with echo.handler and prints latency and throughput\n"
             "next to the floor (a plain keep-alive round trip to libmicrohttpd).\n");
 }
@@ -354,7 +418,7 @@ int main(int argc, char **argv)
 {
     const char *emulator = NULL, *bootstrap = NULL, *task_root = NULL, *sweep_list = NULL;
     FILE *lat = NULL;
-    int n = 2000;
+    int n = 2000, cold_runs = 0;
     static const struct option opts[] = {{"emulator", required_argument, 0, 'e'},
                                          {"bootstrap", required_argument, 0, 'b'},
                                          {"task-root", required_argument, 0, 't'},
@@ -364,6 +428,7 @@ int main(int argc, char **argv)
                                          {"latencies", required_argument, 0, 'L'},
                                          {"sweep", required_argument, 0, 's'},
                                          {"rie", no_argument, &rie, 1},
+                                         {"cold", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int ch;
@@ -375,6 +440,7 @@ int main(int argc, char **argv)
         case 'n': n = atoi(optarg); break;
         case 'l': label = optarg; break;
         case 's': sweep_list = optarg; break;
+        case 'C': cold_runs = atoi(optarg); break;
         case 'c':
         case 'L':
             if (!(*(ch == 'c' ? &csv : &lat) = fopen(optarg, ch == 'c' ? "a" : "w"))) {
@@ -393,6 +459,13 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (cold_runs > 0) {
+        int crc = cold_series(emulator, bootstrap, task_root, cold_runs);
+        if (csv)
+            fclose(csv);
+        curl_global_cleanup();
+        return crc;
+    }
 
     /* The floor, in this process. */
     int fport = free_port();
@@ -411,31 +484,12 @@ int main(int argc, char **argv)
     char url[160];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
              port);
-    double t0 = now_ms();
-    pid_t pid = start_emulator(emulator, bootstrap, task_root, port, sweep_max(sweep_list));
+    pid_t pid = -1;
+    double cold = measure_cold(emulator, bootstrap, task_root, port, sweep_max(sweep_list), &pid);
     struct client c;
-    client_init(&c, url);
-    curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT_MS, 200L);
-    double cold = -1;
-    while (now_ms() - t0 < 10000) {
-        if (client_post(&c, "{}", 2) == 200) {
-            cold = now_ms() - t0;
-            break;
-        }
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            fprintf(stderr, "bench-invoke: the emulator exited (see bench-emulator.log)\n");
-            return 1;
-        }
-        usleep(500);
-    }
-    client_free(&c);
     int rc = 1;
-    if (cold < 0) {
-        fprintf(stderr,
-                "bench-invoke: no answer from the emulator within 10 s (see bench-emulator.log)\n");
+    if (cold < 0)
         goto out;
-    }
 
     /* The floor and sequential invokes, interleaved in blocks of 100. */
     struct latency floor, seq;
@@ -503,8 +557,10 @@ out:
         fclose(lat);
     if (d)
         MHD_stop_daemon(d);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
     curl_global_cleanup();
     return rc;
 }

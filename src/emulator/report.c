@@ -10,7 +10,8 @@
  * Lines queued by the HTTP event-loop thread do not wake the writer: the
  * loop writes them itself once it has sent its answers (report_flush), which
  * spares two context switches per invocation.  drain_lock keeps the batches
- * of the two in order.
+ * of the two in order.  Every other thread wakes the writer, so an idle
+ * writer sleeps without a timeout: an idle emulator makes no system call.
  */
 #include "config.h"
 #include <errno.h>
@@ -42,9 +43,9 @@ static logev *q_head, *q_tail;
 static int q_stop;
 static pthread_t writer;
 
-/* wake = 0 leaves the event for the writer's next wake-up: a START line
- * waits for its invocation's END or output (at most 50 ms), which spares a
- * context switch per invocation. */
+/* wake = 0 (on the event loop's thread only) leaves the event to the
+ * loop's report_flush at the end of its turn, or to the writer if that is
+ * writing a batch then (it looks at the queue again before it sleeps). */
 static void push(logev *ev, int wake)
 {
     pthread_mutex_lock(&q_lock);
@@ -103,7 +104,7 @@ void report_invocation_start(invocation *inv)
     }
     if (inv->tail)
         inv_tail_append(inv, line, (size_t)n);
-    queue_line(1, line, (size_t)n, 0);
+    queue_line(1, line, (size_t)n, !http_in_loop());
     evpub_start(inv);
 }
 
@@ -243,12 +244,9 @@ static void *writer_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&drain_lock);
         pthread_mutex_lock(&q_lock);
-        /* Lines queued without a wake-up (START) wait at most 50 ms. */
         while (!q_head && !q_stop) {
-            struct timespec ts;
-            clock_realtime_after(&ts, 50);
             pthread_mutex_unlock(&drain_lock); /* the loop may flush meanwhile */
-            pthread_cond_timedwait(&q_cv, &q_lock, &ts);
+            pthread_cond_wait(&q_cv, &q_lock);
             pthread_mutex_unlock(&q_lock);
             pthread_mutex_lock(&drain_lock);
             pthread_mutex_lock(&q_lock);

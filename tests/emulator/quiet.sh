@@ -1,0 +1,32 @@
+#!/bin/bash
+# quiet.sh -- an idle emulator sleeps: with an instance started and nothing
+# to do, its threads (log writer, manager, event loop, the instance's output
+# reader, the console's keep-alive) wait for work instead of waking up on a
+# timer.  Counted as the voluntary context switches of all its threads
+# (/proc/PID/task/*/status) over an idle window: a thread on a 50 ms timer
+# makes about 40 in 2 s; the console's keep-alive (every 5 s) makes at most 1.
+set -u
+. "$top_srcdir/tests/emulator/lib.sh"
+
+switches() {
+  local n=0 f v
+  for f in /proc/"$emu_pid"/task/*/status; do
+    v=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$f" 2>/dev/null)
+    n=$((n + ${v:-0}))
+  done
+  echo "$n"
+}
+
+start_emulator --config /dev/null --task-root "$task_root" --runtime "$script_runtime"
+[ "$(curl -s -m 120 "$(invoke_url)" -d '{"q":1}')" = '{"q":1}' ] || fail "first invoke"
+wait_for "^REPORT RequestId" "$emu_out" 30 || fail "no REPORT line"
+before=$(switches)
+sleep 2 # the window counted, not a synchronisation
+after=$(switches)
+woke=$((after - before))
+echo "idle emulator: $woke voluntary context switches in 2 s"
+[ "$woke" -le 5 ] || fail "the idle emulator woke up $woke times in 2 s (a thread on a timer?)"
+# And it still works after the idle window.
+[ "$(curl -s -m 60 "$(invoke_url)" -d '{"q":2}')" = '{"q":2}' ] || fail "invoke after idling"
+stop_emulator
+echo "PASS: an idle emulator does not wake up"
