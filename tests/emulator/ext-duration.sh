@@ -13,12 +13,8 @@ exts=$work/opt/extensions ctl=$work/ctl
 mkdir -p "$exts" "$ctl"
 ln -s "$top_srcdir/tests/emulator/ext.py" "$exts/ext-a"
 cfg=$work/lambda-runtime.ini
-cat >"$cfg" <<INI
-[emulator]
-runtime = $script_runtime
-task_root = $task_root
-extensions_dir = $exts
-concurrency = 1
+ext_config "$cfg" "$exts"
+cat >>"$cfg" <<INI
 handler = fast.handler
 env.EXT_CTL = $ctl
 env.EXT_MODE = slow

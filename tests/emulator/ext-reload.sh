@@ -12,12 +12,8 @@ mkdir -p "$exts" "$ctl"
 ln -s "$top_srcdir/tests/emulator/ext.py" "$exts/ext-a"
 echo 1 >"$task_root/data.txt"
 cfg=$work/lambda-runtime.ini
-cat >"$cfg" <<INI
-[emulator]
-runtime = $script_runtime
-task_root = $task_root
-extensions_dir = $exts
-concurrency = 1
+ext_config "$cfg" "$exts"
+cat >>"$cfg" <<INI
 watch = true
 handler = fast.handler
 env.EXT_CTL = $ctl

@@ -34,12 +34,8 @@ chmod +x "$exts/ext-sh"
 
 for d in ok boot crash initerr exitreg stall; do mkdir -p "$work/ctl-$d"; done
 cfg=$work/lambda-runtime.ini
-cat >"$cfg" <<INI
-[emulator]
-runtime = $script_runtime
-task_root = $task_root
-extensions_dir = $exts
-concurrency = 1
+ext_config "$cfg" "$exts"
+cat >>"$cfg" <<INI
 [function ok]
 handler = fast.handler
 env.EXT_CTL = $work/ctl-ok

@@ -33,6 +33,13 @@ fail() {
   done
   exit 1
 }
+# ext_config FILE EXTENSIONS_DIR: start an INI for the extension tests:
+# [emulator] with the test runtime, $task_root, EXTENSIONS_DIR and one
+# instance (the test appends the rest).
+ext_config() {
+  printf '[emulator]\nruntime = %s\ntask_root = %s\nextensions_dir = %s\nconcurrency = 1\n' \
+    "$script_runtime" "$task_root" "$2" >"$1"
+}
 # tmpf: a fresh path under $work (echo'd)
 tmpf() { _n=$((_n + 1)); echo "$work/f$_n"; }
 

@@ -24,12 +24,8 @@ exts=$work/opt/extensions ctl=$work/ctl
 mkdir -p "$exts" "$ctl"
 ln -s "$top_srcdir/tests/emulator/tel_ext.py" "$exts/tel"
 cfg=$work/lambda-runtime.ini
-cat >"$cfg" <<INI
-[emulator]
-runtime = $script_runtime
-task_root = $task_root
-extensions_dir = $exts
-concurrency = 1
+ext_config "$cfg" "$exts"
+cat >>"$cfg" <<INI
 ; the flood below takes a while on a busy machine
 timeout = 120
 env.EXT_CTL = $ctl
@@ -129,12 +125,8 @@ stop_emulator
 ctl_a=$work/ctl-a ctl_b=$work/ctl-b
 mkdir -p "$ctl_a" "$ctl_b"
 touch "$ctl_a/stall" "$ctl_a/stall-invoke"
-cat >"$cfg" <<INI
-[emulator]
-runtime = $script_runtime
-task_root = $task_root
-extensions_dir = $exts
-concurrency = 1
+ext_config "$cfg" "$exts"
+cat >>"$cfg" <<INI
 timeout = 120
 [function a]
 env.EXT_CTL = $ctl_a
