@@ -40,6 +40,21 @@ ext_config() {
   printf '[emulator]\nruntime = %s\ntask_root = %s\nextensions_dir = %s\nconcurrency = 1\n' \
     "$script_runtime" "$task_root" "$2" >"$1"
 }
+# rss_bound MB [TSAN_MB]: sets $bound_mb, the emulator's peak RSS a memory
+# test allows: MB in a plain build, 120 under AddressSanitizer (it keeps
+# freed memory in quarantine -- limited here to 4 MB -- and adds its
+# shadow), TSAN_MB (default MB) under ThreadSanitizer (its allocator keeps
+# freed blocks in per-thread caches: telemetry.sh measured 54 MB where a
+# plain build peaks at 10-19 MB).
+rss_bound() {
+  bound_mb=$1
+  if ldd "$emulator" 2>/dev/null | grep -q libasan; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+    bound_mb=120
+  elif ldd "$emulator" 2>/dev/null | grep -q libtsan; then
+    bound_mb=${2:-$1}
+  fi
+}
 # tmpf: a fresh path under $work (echo'd)
 tmpf() { _n=$((_n + 1)); echo "$work/f$_n"; }
 

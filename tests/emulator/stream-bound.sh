@@ -7,12 +7,7 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-bound_mb=40
-if ldd "$emulator" 2>/dev/null | grep -q libasan; then
-  # AddressSanitizer keeps freed memory in quarantine and adds its shadow.
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-  bound_mb=120
-fi
+rss_bound 40
 # "hold" ends at its timeout; "drop" has the time to stream it all.
 printf '[emulator]\nconcurrency = 1\n[function hold]\ntimeout = 20\n[function drop]\ntimeout = 300\n' >"$work/sb.ini"
 start_emulator --config "$work/sb.ini" --task-root "$task_root" --runtime "$script_runtime"

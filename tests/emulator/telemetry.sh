@@ -9,16 +9,7 @@
 set -u
 . "$top_srcdir/tests/emulator/lib.sh"
 
-bound_mb=48
-if ldd "$emulator" 2>/dev/null | grep -q libasan; then
-  # AddressSanitizer keeps freed memory in quarantine and adds its shadow.
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-  bound_mb=120
-elif ldd "$emulator" 2>/dev/null | grep -q libtsan; then
-  # ThreadSanitizer's allocator keeps freed blocks in per-thread caches
-  # (54 MB measured where the plain build peaks at 10-19 MB).
-  bound_mb=120
-fi
+rss_bound 48 120
 
 exts=$work/opt/extensions ctl=$work/ctl
 mkdir -p "$exts" "$ctl"
