@@ -15,7 +15,6 @@
  */
 #include "config.h"
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +146,11 @@ static void end_figures(invocation *inv, end_fig *f)
     int64_t end = inv->phase_end_ns > inv->end_ns ? inv->phase_end_ns : inv->end_ns;
     f->dur = (double)(end - inv->start_ns) / 1e6;
     double billed = f->dur + (inv->has_init ? inv->init_ms : 0);
-    f->billed_ms = (long long)ceil(billed);
+    /* Rounded up (billed is never negative); not ceil(), the emulator's
+       only libm call: without it the emulator maps no libm at start. */
+    f->billed_ms = (long long)billed;
+    if ((double)f->billed_ms < billed)
+        f->billed_ms++;
     if (f->billed_ms < 1)
         f->billed_ms = 1;
 }
