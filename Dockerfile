@@ -17,8 +17,9 @@
 #   build   -- runs on the build machine's platform and cross-compiles for
 #              the target's (TARGETARCH) when they differ: Debian's cross gcc
 #              and multiarch -dev:ARCH packages (scripts/deps --build --arch),
-#              configure --host.  The minimal libcurl (scripts/build-curl:
-#              HTTP only, static, from Debian's curl source package); the
+#              configure --host.  The minimal libcurl and libmicrohttpd
+#              (scripts/build-curl, scripts/build-mhd: HTTP only, static,
+#              from Debian's source packages); the
 #              project's own autoreconf/configure/make, installed into /stage;
 #              the minimal root file system in /minimal (docker/minimal-root).
 #   sdk     -- on the target platform: the toolchain and -dev packages + the
@@ -45,14 +46,16 @@ ARG BUILD_PLATFORM=$BUILDPLATFORM
 FROM --platform=${BUILD_PLATFORM} ${BASE_IMAGE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
-# The packages and the minimal libcurl first: these layers stay cached while
-# the sources change.  scripts/deps adds the deb-src entry build-curl needs.
+# The packages and the minimal libraries first: these layers stay cached
+# while the sources change.  scripts/deps adds the deb-src entry build-curl
+# and build-mhd need.
 # The first two layers are the sdk stage's too (shared when both run on the
 # same platform).
 # A prefix build-curl filled on a Debian 12 host may be lent with
 # `podman build -v PREFIX:/opt/curl-prebuilt:ro`: build-curl copies it when
-# its BUILDINFO (curl version, options, compiler, libc) matches, else builds.
-COPY scripts/deps scripts/build-curl scripts/
+# its BUILDINFO (curl version, options, compiler, libc) matches, else builds;
+# build-mhd likewise with `-v PREFIX:/opt/mhd-prebuilt:ro`.
+COPY scripts/deps scripts/build-curl scripts/build-mhd scripts/debsrc.sh scripts/
 RUN scripts/deps --build
 COPY scripts/curl-patches scripts/curl-patches/
 # The target: TARGETARCH (docker and podman set it from --platform), else
@@ -65,6 +68,7 @@ RUN arch=${TARGETARCH:-$(dpkg --print-architecture)} \
  && host=$(cat /etc/lcr-host) \
  && scripts/deps --build --arch "$arch" \
  && CURL_REUSE=/opt/curl-prebuilt scripts/build-curl ${host:+--host "$host"} /opt/curl-minimal \
+ && MHD_REUSE=/opt/mhd-prebuilt scripts/build-mhd ${host:+--host "$host"} /opt/mhd-minimal \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN host=$(cat /etc/lcr-host) \
@@ -73,7 +77,7 @@ RUN host=$(cat /etc/lcr-host) \
  && autoreconf -fi \
  && ./configure ${host:+--host="$host"} --prefix=/usr --sysconfdir=/etc \
       --with-task-root=/var/task --with-runtime-dir=/var/runtime \
-      --with-curl=/opt/curl-minimal \
+      --with-curl=/opt/curl-minimal --with-microhttpd=/opt/mhd-minimal \
  && make -j"$(nproc)" \
  && make install-strip DESTDIR=/stage \
  && find /stage -name '*.la' -delete \
@@ -83,7 +87,7 @@ RUN host=$(cat /etc/lcr-host) \
 FROM --platform=${TARGETPLATFORM} ${BASE_IMAGE} AS sdk
 ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
-COPY scripts/deps scripts/build-curl scripts/
+COPY scripts/deps scripts/build-curl scripts/build-mhd scripts/debsrc.sh scripts/
 RUN scripts/deps --build
 COPY --from=build /stage/ /
 RUN ldconfig
@@ -98,11 +102,11 @@ CMD ["lambda_function.handler"]
 
 FROM --platform=${TARGETPLATFORM} ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
-# bootstrap links its libcurl statically: the only libraries the runtime
-# adds are json-c, inih and libmicrohttpd (whose GnuTLS apt already needs).
+# bootstrap and lambda-extension link libcurl statically, the emulator its
+# libmicrohttpd, json-c, libyaml, libuuid, inih and zlib: the one library the
+# runtime adds is json-c (bootstrap shares it with the plugins).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      libjson-c5 libinih1 libmicrohttpd12 libuuid1 zlib1g libyaml-0-2 \
+ && apt-get install -y --no-install-recommends libjson-c5 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
       /var/cache/debconf/*-old /var/lib/dpkg/*-old
 COPY --from=build /stage/ /

@@ -16,8 +16,9 @@
 #       first bootstrap runs dpkg under qemu and takes long), the article's
 #       flow on it and a manifest list of both default images.
 #   LCR_IMAGE_ARM64=no    skip them.
-# The minimal libcurl cross-built for arm64 is kept in the cache directory
-# (curl-minimal-arm64) and lent to the next run's build, as the host's is.
+# The minimal libcurl and libmicrohttpd cross-built for arm64 are kept in the
+# cache directory (curl-minimal-arm64, mhd-minimal-arm64) and lent to the next
+# run's build, as the host's are.
 
 MINIMAL_ARM64=localhost/lambda-c-runtime:minimal-arm64
 MINIMAL_LIST=localhost/lambda-c-runtime:minimal-multiarch
@@ -48,25 +49,31 @@ arm64_cache_dir() {
 
 # build_arm64 TARGET TAG [PODMAN-BUILD-OPTIONS...]: the Dockerfile for
 # linux/arm64 with the build stage on this machine's platform (podman 4.3
-# does not fill BUILDPLATFORM), lending the cached arm64 minimal libcurl.
+# does not fill BUILDPLATFORM), lending the cached arm64 minimal libraries.
 build_arm64() {
-    local target=$1 tag=$2 cache lend=()
+    local target=$1 tag=$2 cache lib lend=()
     shift 2
-    cache=$(arm64_cache_dir)/curl-minimal-arm64
-    [ -f "$cache/BUILDINFO" ] && { echo "lending $cache"; lend=(-v "$cache:/opt/curl-prebuilt:ro"); }
+    for lib in curl mhd; do
+        cache=$(arm64_cache_dir)/$lib-minimal-arm64
+        [ -f "$cache/BUILDINFO" ] && { echo "lending $cache"; lend+=(-v "$cache:/opt/$lib-prebuilt:ro"); }
+    done
     podman build --layers --platform linux/arm64 --build-arg BUILD_PLATFORM="$NATIVE_PLATFORM" \
         "${lend[@]}" "$@" -f "$srcdir/Dockerfile" --target "$target" -t "$tag" "$srcdir"
 }
 
-# keep_arm64_curl: copy the build stage's /opt/curl-minimal to the cache
-# (the build stage is all cached layers by then).
-keep_arm64_curl() {
-    local cache c
-    cache=$(arm64_cache_dir)/curl-minimal-arm64
+# keep_arm64_libs: copy the build stage's /opt/curl-minimal and
+# /opt/mhd-minimal to the cache (the build stage is all cached layers by
+# then).
+keep_arm64_libs() {
+    local dir cache c lib
+    dir=$(arm64_cache_dir)
     build_arm64 build localhost/lcr-build-arm64:latest >/dev/null || return 1
     c=$(podman create --pull=never localhost/lcr-build-arm64:latest true) || return 1
-    rm -rf "$cache.new" && podman cp "$c:/opt/curl-minimal" "$cache.new" &&
-        rm -rf "$cache" && mv "$cache.new" "$cache" && echo "kept the arm64 minimal libcurl in $cache"
+    for lib in curl mhd; do
+        cache=$dir/$lib-minimal-arm64
+        rm -rf "$cache.new" && podman cp "$c:/opt/$lib-minimal" "$cache.new" &&
+            rm -rf "$cache" && mv "$cache.new" "$cache" && echo "kept the arm64 minimal $lib in $cache"
+    done
     podman rm -f "$c" >/dev/null
     podman rmi localhost/lcr-build-arm64:latest >/dev/null 2>&1
     return 0
@@ -74,7 +81,7 @@ keep_arm64_curl() {
 
 t_build_minimal_arm64() {
     build_arm64 minimal "$MINIMAL_ARM64" || return 1
-    keep_arm64_curl
+    keep_arm64_libs
 }
 
 # t_arm64_elf IMAGE: the image says arm64, and what it holds is aarch64
