@@ -23,6 +23,9 @@ task_root = $task_root
 concurrency = 4
 [function echo]
 handler = echo.handler
+; carries the 6 MB round trip: seconds on a loaded machine under TSan, so
+; a generous timeout (the default 3 s timed out there)
+timeout = 120
 [function hello]
 handler = lambda_function.handler
 [function sleepy]
