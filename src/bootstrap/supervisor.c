@@ -109,6 +109,7 @@ static pid_t spawn(const settings *s, worker *w, int nslots, int model)
     if (ftruncate(w->bt_fd, 0) != 0 || lseek(w->bt_fd, 0, SEEK_SET) != 0)
         return -1;
     pid_t parent = getpid();
+    fflush(NULL); /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid == 0) {
         /* a worker never outlives its supervisor (e.g. one killed by
@@ -116,8 +117,9 @@ static pid_t spawn(const settings *s, worker *w, int nslots, int model)
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(1);
         crash_handlers_install(w->bt_fd);
-        fflush(NULL);
-        _exit(worker_run(s, w->slots, model));
+        int status = worker_run(s, w->slots, model);
+        fflush(NULL); /* what the plugin printed last; _exit() would drop it */
+        _exit(status);
     }
     w->pid = pid;
     if (pid > 0)

@@ -8,6 +8,7 @@
 #include "shutdown.h"
 #include "threads.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* How long the plugin's shutdown hook may take: Lambda gives the runtime
@@ -77,6 +78,9 @@ static int run_loops(const settings *s, rapi *api, plugin *p, worker_slot *slots
 int worker_run(const settings *s, worker_slot *slots, int model)
 {
     char err[1024];
+    /* a handler's printf() lines reach the log as they are printed (a
+     * pipe or file would otherwise hold them until 4 KB or the exit) */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     rapi *api = rapi_new(s, err, sizeof err);
     if (!api) {
         lr_log(NULL, LAMBDA_LOG_FATAL, "%s", err);

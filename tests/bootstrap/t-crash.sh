@@ -37,6 +37,14 @@ check "init crash loop: Runtime.ExitError naming the count" \
     sh -c "jq -r .errorMessage '$T/rec/post-1.body' | grep -q 'crashed during init 4 times in a row'"
 check "init crash loop: backed off, then exit 1" [ "$(grep -c 'died during plugin init' "$T/stderr")|$(status)" = "4|exit 1" ]
 
+# A handler's printf() to stdout (a file here, so fully buffered by
+# default) reaches it: stdout is line-buffered in the worker, and a worker
+# flushes before it exits (it used to _exit() with the line still buffered).
+event print print
+script "invoke${TAB}$T/print"
+run probe.chaos > "$T/stdout"
+check "a handler's printf() line reaches stdout" grep -qx 'printed by probe.chaos' "$T/stdout"
+
 printf '[runtime]\nsupervisor = false\n' > "$T/nosup.ini"
 script "invoke${TAB}$T/segv"
 LAMBDA_RUNTIME_CONFIG=$T/nosup.ini run probe.chaos

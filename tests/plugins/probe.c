@@ -14,8 +14,9 @@
  *   probe.heap      answers the process's heap bytes in use (glibc's
  *                   mallinfo2, or the sanitizer allocator's count)
  *   probe.chaos     the event names what to do: "segv", "abort", "exit"
- *                   (exit(3)), "kill" (SIGKILL, as the OOM killer does) or
- *                   anything else (answers "ok")
+ *                   (exit(3)), "kill" (SIGKILL, as the OOM killer does),
+ *                   "print" (printf()s a line to stdout, then answers "ok")
+ *                   or anything else (answers "ok")
  * The init hook counts its calls (report shows the count) and appends
  * "init" to $PROBE_INIT_FILE; the shutdown hook appends "shutdown" to
  * $PROBE_SHUTDOWN_FILE (when those are set).
@@ -153,6 +154,8 @@ int chaos(lambda_invocation *inv)
         exit(3);
     else if (strcmp(what, "kill") == 0)
         raise(SIGKILL);
+    else if (strcmp(what, "print") == 0)
+        printf("printed by probe.chaos\n");
     return lambda_respond(inv, "ok", 2, "text/plain");
 }
 
