@@ -43,6 +43,8 @@ handler = probe.crash
 env.ASAN_OPTIONS = handle_segv=0:detect_leaks=0
 [function initfail]
 handler = initfail.handler
+[function chaos]
+handler = probe.chaos
 INI
 start_emulator --config "$cfg"
 h=$work/h
@@ -50,6 +52,12 @@ h=$work/h
 [ "$(curl -s "$(invoke_url echo)" -d '{"x":[1,2]}')" = '{"x":[1,2]}' ] || fail "echo.handler"
 out=$(curl -s "$(invoke_url hello)" -H "Content-Type: application/json" -d '{"version":"2.0","routeKey":"GET /hello","rawPath":"/hello","rawQueryString":"name=Chris","queryStringParameters":{"name":"Chris"},"requestContext":{"http":{"method":"GET","path":"/hello"}}}')
 [ "$(jget "$out" 'json.loads(j["body"])["message"]')" = "Hello, Chris" ] || fail "lambda_function.handler: $out"
+
+# A handler's printf() line is in its caller's Tail (stdout is line-buffered
+# in bootstrap's worker; it sat in a 4 KB buffer before).
+curl -s -D "$h" --max-time 60 -H 'X-Amz-Log-Type: Tail' "$(invoke_url chaos)" -d '"print"' >/dev/null
+log=$(sed -n 's/^X-Amz-Log-Result: *//Ip' "$h" | tr -d '\r' | base64 -d)
+echo "$log" | grep -qx 'printed by probe.chaos' || fail "a handler's printf() line is not in the Tail: $log"
 
 # 50 concurrent invokes, pool of 4.
 python3 "$top_srcdir/tests/emulator/concurrency.py" "$(invoke_url echo)" 50 echo >/dev/null || fail "50 concurrent invokes"

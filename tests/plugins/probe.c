@@ -15,7 +15,8 @@
  *                   mallinfo2, or the sanitizer allocator's count)
  *   probe.chaos     the event names what to do: "segv", "abort", "exit"
  *                   (exit(3)), "kill" (SIGKILL, as the OOM killer does),
- *                   "print" (printf()s a line to stdout, then answers "ok")
+ *                   "print" (or the JSON string "print": printf()s a line to
+ *                   stdout, then answers "ok")
  *                   or anything else (answers "ok")
  * The init hook counts its calls (report shows the count) and appends
  * "init" to $PROBE_INIT_FILE; the shutdown hook appends "shutdown" to
@@ -154,7 +155,7 @@ int chaos(lambda_invocation *inv)
         exit(3);
     else if (strcmp(what, "kill") == 0)
         raise(SIGKILL);
-    else if (strcmp(what, "print") == 0)
+    else if (strcmp(what, "print") == 0 || strcmp(what, "\"print\"") == 0)
         printf("printed by probe.chaos\n");
     return lambda_respond(inv, "ok", 2, "text/plain");
 }
