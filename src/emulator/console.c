@@ -14,6 +14,7 @@
 #include "config.h"
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,24 +39,53 @@
 
 static int enabled, strict, bus_open;
 static emu *the_emu;
-/* The keep-alive thread: kicks the waiting live streams. */
+/* The keep-alive thread: kicks the waiting live streams every
+ * CONSOLE_KEEPALIVE_S.  Started with the first live stream and asleep while
+ * none is open, so an emulator nobody watches never wakes for it. */
 static pthread_t kicker;
 static pthread_mutex_t kick_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t kick_cv = PTHREAD_COND_INITIALIZER;
-static int kicking, kick_stop;
+static int kicking, kick_stop, streams;
 
 static void *kick_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "console-kick");
     pthread_mutex_lock(&kick_lock);
     while (!kick_stop) {
+        if (streams == 0) {
+            pthread_cond_wait(&kick_cv, &kick_lock);
+            continue;
+        }
         struct timespec ts;
         clock_realtime_after(&ts, CONSOLE_KEEPALIVE_S * 1000);
-        pthread_cond_timedwait(&kick_cv, &kick_lock, &ts);
-        if (!kick_stop)
+        if (pthread_cond_timedwait(&kick_cv, &kick_lock, &ts) == ETIMEDOUT && !kick_stop)
             evbus_kick();
     }
     pthread_mutex_unlock(&kick_lock);
     return NULL;
+}
+
+int console_stream_opened(void)
+{
+    int rc = 0;
+    pthread_mutex_lock(&kick_lock);
+    if (!kicking && !kick_stop) {
+        if (pthread_create(&kicker, NULL, kick_main, NULL) == 0)
+            kicking = 1;
+        else
+            rc = -1;
+    }
+    if (rc == 0 && streams++ == 0)
+        pthread_cond_signal(&kick_cv);
+    pthread_mutex_unlock(&kick_lock);
+    return rc;
+}
+
+void console_stream_closed(void)
+{
+    pthread_mutex_lock(&kick_lock);
+    streams--;
+    pthread_mutex_unlock(&kick_lock);
 }
 
 static int loopback_host(const char *host)
@@ -83,11 +113,6 @@ int console_start(emu *e, char *err, size_t errlen)
     }
     bus_open = 1;
     kick_stop = 0;
-    if (pthread_create(&kicker, NULL, kick_main, NULL) != 0) {
-        snprintf(err, errlen, "cannot start the console's keep-alive thread");
-        return -1;
-    }
-    kicking = 1;
     return 0;
 }
 
@@ -98,14 +123,14 @@ int console_enabled(void)
 
 void console_shutdown(void)
 {
-    if (kicking) {
-        pthread_mutex_lock(&kick_lock);
-        kick_stop = 1;
-        pthread_cond_signal(&kick_cv);
-        pthread_mutex_unlock(&kick_lock);
+    pthread_mutex_lock(&kick_lock);
+    kick_stop = 1;
+    int join = kicking;
+    kicking = 0;
+    pthread_cond_signal(&kick_cv);
+    pthread_mutex_unlock(&kick_lock);
+    if (join)
         pthread_join(kicker, NULL);
-        kicking = 0;
-    }
     if (bus_open)
         evbus_shutdown();
 }

@@ -32,6 +32,11 @@ enum MHD_Result console_handle(struct emu *e, struct MHD_Connection *c, const ch
                                const char *method, void **state);
 void console_done(void *state);
 
+/* A live stream opened (-1: the keep-alive thread could not start) or
+ * closed: the keep-alive thread runs while any is open. */
+int console_stream_opened(void);
+void console_stream_closed(void);
+
 /* console_sse.c: GET /console/api/events (Last-Event-ID resumes). */
 enum MHD_Result console_sse(struct MHD_Connection *c, void **state);
 void console_sse_done(void *state);

@@ -30,6 +30,7 @@ typedef struct sse {
     uint64_t cursor;
     lr_buf out;
     int64_t sent_ns; /* when something was last formatted */
+    int counted;     /* console_stream_opened() said yes */
 } sse;
 
 static const char *const type_names[] = {"start", "log", "end", "init", "throttle", "reload"};
@@ -127,8 +128,9 @@ enum MHD_Result console_sse(struct MHD_Connection *c, void **state)
     if (last)
         s->cursor = strtoull(last, NULL, 10);
     *state = s;
-    if (!s->sub)
+    if (!s->sub || console_stream_opened() < 0)
         return MHD_NO;
+    s->counted = 1;
     return http_reply_stream(c, 200, 16 * 1024, reader, s, "text/event-stream", "Cache-Control",
                              "no-store", (char *)NULL);
 }
@@ -136,6 +138,8 @@ enum MHD_Result console_sse(struct MHD_Connection *c, void **state)
 void console_sse_done(void *state)
 {
     sse *s = state;
+    if (s->counted)
+        console_stream_closed();
     evbus_unsubscribe(s->sub);
     lr_buf_free(&s->out);
     free(s);
