@@ -243,7 +243,9 @@ function bars(canvas, values, colors, labels, title) {
   });
   g.fillStyle = "#687078";
   labels.forEach((l, i) => { if (l) g.fillText(l, i * w, canvas.height - 1); });
-  g.fillText("max " + top, canvas.width - 48, 10);
+  g.textAlign = "right";  // ends at the canvas's edge, whatever its width
+  g.fillText("max " + top, canvas.width - 4, 10);
+  g.textAlign = "left";
 }
 
 function drawCharts() {
