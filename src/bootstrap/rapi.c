@@ -24,6 +24,7 @@ struct rapi {
     double retry_delay;
     double post_timeout;
     char curl_err[CURL_ERROR_SIZE];
+    char fail_text[CURL_ERROR_SIZE + 64]; /* failure_text()'s */
     /* the transfer in progress */
     lambda_invocation *inv; /* GET /next: headers and body go here */
     char header_err[256];
@@ -182,6 +183,22 @@ static int not_connected(rapi *r, CURLcode rc)
     return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
+/* What made the last transfer fail: libcurl's text and, for a connection
+ * that could not be made, the system's error (connect()'s "Connection
+ * refused" or "Cannot assign requested address", which libcurl's text does
+ * not tell apart).  Only then: libcurl keeps the last system error across
+ * transfers. */
+static const char *failure_text(rapi *r, CURLcode rc)
+{
+    const char *text = r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc);
+    long os_errno = 0;
+    if (rc != CURLE_COULDNT_CONNECT ||
+        curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK || os_errno == 0)
+        return text;
+    snprintf(r->fail_text, sizeof r->fail_text, "%s (%s)", text, strerror((int)os_errno));
+    return r->fail_text;
+}
+
 /* Perform the prepared transfer, retrying while retry_ok(rc) up to the
  * retry budget.  Returns the last curl code. */
 static CURLcode perform(rapi *r, int (*retry_ok)(rapi *, CURLcode), int *attempts)
@@ -201,7 +218,7 @@ static CURLcode perform(rapi *r, int (*retry_ok)(rapi *, CURLcode), int *attempt
             return CURLE_ABORTED_BY_CALLBACK;
         lr_log(NULL, LAMBDA_LOG_WARN,
                "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms", r->base,
-               r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc), *attempts, r->retries,
+               failure_text(r, rc), *attempts, r->retries,
                delay * 1000);
         shutdown_pause_ms((long)(delay * 1000));
         delay *= 2;
@@ -250,7 +267,7 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
                  rc == CURLE_WRITE_ERROR ? "out of memory storing the event"
                                          : "Runtime API unreachable",
                  url, attempts, attempts == 1 ? "" : "s",
-                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+                 failure_text(r, rc));
         return -1;
     }
     long status = 0;
@@ -326,7 +343,7 @@ void rapi_post(rapi *r, const char *path, const void *body, size_t len, const ch
                             sizeof res->detail);
     else if (rc != CURLE_OK)
         snprintf(res->detail, sizeof res->detail, "%s",
-                 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+                 failure_text(r, rc));
     if (rc != CURLE_OK)
         return;
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);

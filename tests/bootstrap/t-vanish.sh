@@ -22,5 +22,6 @@ AWS_LAMBDA_RUNTIME_API=127.0.0.1:$port "$BOOTSTRAP" echo.handler 2> "$T/stderr"
 rc=$?
 check "no Runtime API: exit 1" [ "$rc" = 1 ]
 check "no Runtime API: says it is unreachable" stderr_has "Runtime API unreachable"
+check "no Runtime API: names the system's error" stderr_has "Couldn't connect to server (Connection refused)"
 [ "$failures" = 0 ] || show_stderr
 finish
