@@ -218,8 +218,7 @@ static CURLcode perform(rapi *r, int (*retry_ok)(rapi *, CURLcode), int *attempt
             return CURLE_ABORTED_BY_CALLBACK;
         lr_log(NULL, LAMBDA_LOG_WARN,
                "Runtime API %s not reachable (%s); attempt %d of %ld, retrying in %.0f ms", r->base,
-               failure_text(r, rc), *attempts, r->retries,
-               delay * 1000);
+               failure_text(r, rc), *attempts, r->retries, delay * 1000);
         shutdown_pause_ms((long)(delay * 1000));
         delay *= 2;
     }
@@ -266,8 +265,7 @@ int rapi_next(rapi *r, lambda_invocation *inv, char *err, size_t errlen)
                  "lambda-emulator is running)",
                  rc == CURLE_WRITE_ERROR ? "out of memory storing the event"
                                          : "Runtime API unreachable",
-                 url, attempts, attempts == 1 ? "" : "s",
-                 failure_text(r, rc));
+                 url, attempts, attempts == 1 ? "" : "s", failure_text(r, rc));
         return -1;
     }
     long status = 0;
@@ -342,8 +340,7 @@ void rapi_post(rapi *r, const char *path, const void *body, size_t len, const ch
         rapi_timeout_detail(r->post_timeout, "waiting for the answer", r->curl_err, res->detail,
                             sizeof res->detail);
     else if (rc != CURLE_OK)
-        snprintf(res->detail, sizeof res->detail, "%s",
-                 failure_text(r, rc));
+        snprintf(res->detail, sizeof res->detail, "%s", failure_text(r, rc));
     if (rc != CURLE_OK)
         return;
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
