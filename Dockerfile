@@ -71,9 +71,15 @@ RUN arch=${TARGETARCH:-$(dpkg --print-architecture)} \
  && MHD_REUSE=/opt/mhd-prebuilt scripts/build-mhd ${host:+--host "$host"} /opt/mhd-minimal \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
+# Cross-compiling, pkg-config reads the target's .pc files and must treat
+# the target's multiarch directory as a system one: else its
+# -L/usr/lib/TRIPLET comes first on the link line, and -lcurl and
+# -lmicrohttpd find Debian's shared libraries there instead of the minimal
+# archives.
 RUN host=$(cat /etc/lcr-host) \
  && if [ -n "$host" ]; then \
-      export PKG_CONFIG_LIBDIR=/usr/lib/$host/pkgconfig:/usr/share/pkgconfig; fi \
+      export PKG_CONFIG_LIBDIR=/usr/lib/$host/pkgconfig:/usr/share/pkgconfig \
+             PKG_CONFIG_SYSTEM_LIBRARY_PATH=/usr/lib/$host:/lib/$host; fi \
  && autoreconf -fi \
  && ./configure ${host:+--host="$host"} --prefix=/usr --sysconfdir=/etc \
       --with-task-root=/var/task --with-runtime-dir=/var/runtime \

@@ -105,6 +105,13 @@ t_arm64_elf() {
         echo "/$f: ELF machine ${m:-?}"
         [ "$m" = 183 ] || rc=1
     done
+    # The minimal libcurl and libmicrohttpd are linked in, as on amd64
+    # (a cross link once found Debian's shared ones first).
+    for f in var/runtime/bootstrap usr/bin/lambda-emulator; do
+        m=$(readelf -d "$dir/$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+        echo "/$f: needs $m"
+        case " $m" in *" libcurl"* | *" libmicrohttpd"* | *" libgnutls"*) rc=1 ;; esac
+    done
     rm -rf "$dir" "$dir.tar"
     return $rc
 }
@@ -186,7 +193,7 @@ run_arm64_checks() {
     fi
     if check "arm64: minimal image for linux/arm64 (build stage on $NATIVE_PLATFORM cross-compiles)" \
         t_build_minimal_arm64; then
-        check "arm64: the image says arm64 and its programs and plugins are aarch64 (ELF machine 183)" \
+        check "arm64: the image says arm64, its programs and plugins are aarch64 (ELF machine 183), bootstrap and the emulator link the minimal libcurl and libmicrohttpd" \
             t_arm64_elf "$MINIMAL_ARM64"
         check "arm64: podman manifest inspect of one tag lists amd64 and arm64; deploy/push sends both to the registry" \
             t_manifest "$MINIMAL_LIST" "$MINIMAL" "$MINIMAL_ARM64"
