@@ -183,19 +183,24 @@ static int not_connected(rapi *r, CURLcode rc)
     return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
-/* What made the last transfer fail: libcurl's text and, for a connection
- * that could not be made, the system's error (connect()'s "Connection
- * refused" or "Cannot assign requested address", which libcurl's text does
- * not tell apart).  Only then: libcurl keeps the last system error across
- * transfers. */
-static const char *failure_text(rapi *r, CURLcode rc)
+/* libcurl's text and, for a connection that could not be made, the
+ * system's error (connect()'s "Connection refused" or "Cannot assign
+ * requested address", which libcurl's text does not tell apart).  Only
+ * then: libcurl keeps the last system error across transfers. */
+void rapi_failure_text(CURL *curl, CURLcode rc, const char *curl_err, char *buf, size_t n)
 {
-    const char *text = r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc);
+    const char *text = curl_err[0] ? curl_err : curl_easy_strerror(rc);
     long os_errno = 0;
     if (rc != CURLE_COULDNT_CONNECT ||
-        curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK || os_errno == 0)
-        return text;
-    snprintf(r->fail_text, sizeof r->fail_text, "%s (%s)", text, strerror((int)os_errno));
+        curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK || os_errno == 0)
+        snprintf(buf, n, "%s", text);
+    else
+        snprintf(buf, n, "%s (%s)", text, strerror((int)os_errno));
+}
+
+static const char *failure_text(rapi *r, CURLcode rc)
+{
+    rapi_failure_text(r->curl, rc, r->curl_err, r->fail_text, sizeof r->fail_text);
     return r->fail_text;
 }
 

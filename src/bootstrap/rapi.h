@@ -11,6 +11,7 @@
 
 #include "boot_settings.h"
 
+#include <curl/curl.h>
 #include <lambda/lambda.h>
 #include <stddef.h>
 
@@ -56,5 +57,9 @@ double rapi_post_timeout(const rapi *r);
 /* "timed out after N s without ..." for a post that hit the timeout. */
 void rapi_timeout_detail(double seconds, const char *what, const char *curl_err, char *buf,
                          size_t n);
+
+/* What made a transfer fail, into buf: curl_err (else libcurl's text for
+ * rc) and, for a connection that could not be made, the system's error. */
+void rapi_failure_text(CURL *curl, CURLcode rc, const char *curl_err, char *buf, size_t n);
 
 #endif

@@ -228,8 +228,7 @@ static void result(rstream *s, rapi_result *res)
     res->status = 0;
     res->detail[0] = '\0';
     if (s->result != CURLE_OK) {
-        snprintf(res->detail, sizeof res->detail, "%s",
-                 s->curl_err[0] ? s->curl_err : curl_easy_strerror(s->result));
+        rapi_failure_text(s->curl, s->result, s->curl_err, res->detail, sizeof res->detail);
         return;
     }
     curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &res->status);
