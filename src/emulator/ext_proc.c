@@ -118,7 +118,8 @@ static void free_names(char **names, int n)
 }
 
 /* Fork the extensions of x from dir, each with its own output pipes;
- * their pids recorded under emu->lock. */
+ * their pids (and, when one cannot start, the count) recorded under
+ * emu->lock. */
 static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, char **env,
                     char *err, size_t errlen)
 {
@@ -138,7 +139,7 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, c
                  path);
         int w[2];
         if (ext_log_pipes(&x->p[i], w, err, errlen) < 0) {
-            x->n = i;
+            x->n = x->external = i;
             break;
         }
         pid_t pid = fork();
@@ -148,7 +149,7 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, c
         close(w[1]);
         if (pid < 0) {
             snprintf(err, errlen, "cannot start extension %s: fork: %s", names[i], strerror(errno));
-            x->n = i;
+            x->n = x->external = i;
             break;
         }
         setpgid(pid, pid);
@@ -164,7 +165,6 @@ static int fork_all(instance *inst, ext_set *x, const char *dir, char **names, c
 int ext_launch(instance *inst, char *const *env, char *err, size_t errlen)
 {
     const char *given = inst->fn->emu->st->extensions_dir;
-    inst->ext = NULL;
     if (!given || !*given)
         return 0;
     /* Absolute: the extensions run in it. */
@@ -198,10 +198,13 @@ int ext_launch(instance *inst, char *const *env, char *err, size_t errlen)
         snprintf(x->p[i].name, sizeof x->p[i].name, "%s", names[i]);
         x->p[i].pidfd = -1;
     }
+    /* The instance's Runtime API is already listening: its admission check
+     * (live_roots) reads the set, its count and the pids under emu->lock. */
+    pthread_mutex_lock(&inst->fn->emu->lock);
     inst->ext = x;
+    pthread_mutex_unlock(&inst->fn->emu->lock);
     err[0] = '\0';
     int rc = fork_all(inst, x, dir, names, xenv, err, errlen);
-    x->external = x->n;
     free(xenv);
     free_names(names, n);
     return rc;
@@ -410,7 +413,7 @@ static int live_roots(instance *inst, pid_t roots[EXT_MAX])
     int n = 0;
     pthread_mutex_lock(&e->lock);
     for (int i = 0; inst->ext && i < inst->ext->external; i++)
-        if (!inst->ext->p[i].exited)
+        if (!inst->ext->p[i].exited && inst->ext->p[i].pid > 0)
             roots[n++] = inst->ext->p[i].pid;
     pthread_mutex_unlock(&e->lock);
     return n;
