@@ -68,10 +68,15 @@ static void check_peer(struct MHD_Connection *c, instance *inst, rpeer *p)
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     unsigned long inode = ci ? peer_socket_inode(ci->client_addr, inst->port) : 0;
     p->pid = inode ? instance_process_holding(inst, inode) : 0;
+    /* Not found: if the socket is gone now, its holder closed it during the
+     * search (a runtime that hangs up at once, e.g. a stream it breaks off):
+     * nobody reads the answer, and it is no stranger's. */
+    if (inode && p->pid <= 0 && peer_socket_inode(ci->client_addr, inst->port) != inode)
+        inode = 0;
     p->verdict = p->pid > 0 ? 1 : -1;
     p->start_ns = p->pid > 0 ? proctree_start_ns(p->pid) : 0;
-    /* inode 0: the other end has closed its socket already (nobody reads
-     * the answer): refused without a log line. */
+    /* inode 0: the other end has closed its socket (nobody reads the
+     * answer): refused without a log line. */
     if (p->verdict < 0 && inode) {
         char line[512];
         unsigned port = 0;
