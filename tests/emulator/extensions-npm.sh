@@ -60,6 +60,12 @@ INI
 # for what it starts) and released when it exits.
 exec 9>"${TMPDIR:-/tmp}/lambda-c-runtime-otel-2772.lock"
 flock -w 900 9 || fail "another run of extensions-npm.sh held port 2772's lock for 900 s"
+# The extension keeps its unsent logs in /tmp/sls-save-log.json, a fixed
+# path, and sends the whole file again at every event.  On Lambda /tmp is the
+# execution environment's own; here it is the machine's, so the file of every
+# earlier run was read back and grew (60 KB after a day of runs: the INVOKEs
+# were handled ever later).  Each run starts from none, under the lock.
+rm -f /tmp/sls-save-log.json
 _n=$((_n + 1)); emu_out=$work/stdout.$_n; emu_err=$work/stderr.$_n
 spawn $mnt sh -c 'mount --bind "$1" /opt && shift && exec "$@"' sh "$opt" \
   "$emulator" --listen 127.0.0.1:0 --init-timeout 120 --config "$cfg" >"$emu_out" 2>"$emu_err" 9>&-
@@ -83,6 +89,12 @@ for l in open(sys.argv[1]):
     if e["eventType"] == "INVOKE": print(e["requestId"])' "$events")
 [ "$got
 " = "$want" ] || fail "otel-extension's INVOKE request ids: $got; want $want"
+# The extension prints the line when it has handled the event, which may be
+# after the caller has its answer: wait for the third (at most 60 s).
+i=0
+while [ "$(grep -c '^Processing event:  INVOKE$' "$emu_out")" -lt 3 ] && [ $i -lt 600 ]; do
+  sleep 0.1; i=$((i + 1))
+done
 [ "$(grep -c '^Processing event:  INVOKE$' "$emu_out")" = 3 ] || fail "the extension did not handle 3 INVOKE: $(cat "$emu_out")"
 
 # Stop: SHUTDOWN (spindown); it then waits for logs forever and is killed
