@@ -12,6 +12,9 @@ run probe.report
 check "SIGTERM while waiting: exit 0" [ "$(status)" = "exit 0" ]
 check "shutdown hook ran once" [ "$(cat "$PROBE_SHUTDOWN_FILE")" = shutdown ]
 check "shutdown logged" stderr_has "SIGTERM received: shutting down"
+# This case failed once in a few hundred runs beside CPU hogs (all three
+# checks at once): show what rapi-server recorded and what bootstrap said.
+[ "$failures" = 0 ] || { echo "status: $(status)"; show_stderr; cat "$T/rec/requests"; }
 
 : > "$PROBE_SHUTDOWN_FILE"
 script "invoke${TAB}$T/e.json${TAB}id=inflight${TAB}term=100" "invoke${TAB}$T/e.json"
