@@ -12,9 +12,11 @@ run probe.report
 check "SIGTERM while waiting: exit 0" [ "$(status)" = "exit 0" ]
 check "shutdown hook ran once" [ "$(cat "$PROBE_SHUTDOWN_FILE")" = shutdown ]
 check "shutdown logged" stderr_has "SIGTERM received: shutting down"
-# This case failed once in a few hundred runs beside CPU hogs (all three
-# checks at once): show what rapi-server recorded and what bootstrap said.
-[ "$failures" = 0 ] || { echo "status: $(status)"; show_stderr; cat "$T/rec/requests"; }
+# This case and the last failed about once in 300 runs beside CPU hogs:
+# show what rapi-server recorded and what bootstrap said (it was bootstrap's
+# GET /next refused by rapi-server's port: bootstrap exited 1).
+explain() { [ "$failures" = 0 ] || { echo "status: $(status)"; show_stderr; cat "$T/rec/requests"; }; }
+explain
 
 : > "$PROBE_SHUTDOWN_FILE"
 script "invoke${TAB}$T/e.json${TAB}id=inflight${TAB}term=100" "invoke${TAB}$T/e.json"
@@ -34,4 +36,5 @@ check "supervisor = false: the answer in flight posted, exit 0, hook once" \
 # Plugins without a shutdown hook stop cleanly too.
 run echo.handler
 check "no hook: exit 0" [ "$(status)" = "exit 0" ]
+explain
 finish
