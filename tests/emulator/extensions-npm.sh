@@ -91,10 +91,7 @@ for l in open(sys.argv[1]):
 " = "$want" ] || fail "otel-extension's INVOKE request ids: $got; want $want"
 # The extension prints the line when it has handled the event, which may be
 # after the caller has its answer: wait for the third (at most 60 s).
-i=0
-while [ "$(grep -c '^Processing event:  INVOKE$' "$emu_out")" -lt 3 ] && [ $i -lt 600 ]; do
-  sleep 0.1; i=$((i + 1))
-done
+wait_for '^Processing event:  INVOKE$' "$emu_out" 60 3 || true
 [ "$(grep -c '^Processing event:  INVOKE$' "$emu_out")" = 3 ] || fail "the extension did not handle 3 INVOKE: $(cat "$emu_out")"
 
 # Stop: SHUTDOWN (spindown); it then waits for logs forever and is killed

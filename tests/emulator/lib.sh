@@ -102,13 +102,16 @@ require_package() {
   exit 77
 }
 
+# wait_for PATTERN FILE [SECONDS [COUNT]]: until FILE has COUNT (default 1)
+# lines matching PATTERN, at most SECONDS (default 10).
 wait_for() {
-  local pattern=$1 file=$2 limit=${3:-10} i=0
+  local pattern=$1 file=$2 limit=${3:-10} count=${4:-1} i=0 n
   while [ $i -lt $((limit * 20)) ]; do
-    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+    n=$(grep -c -- "$pattern" "$file" 2>/dev/null)
+    [ "${n:-0}" -ge "$count" ] && return 0
     sleep 0.05; i=$((i + 1))
   done
-  echo "timed out after ${limit}s waiting for '$pattern' in $file:" >&2
+  echo "timed out after ${limit}s waiting for $count line(s) of '$pattern' in $file:" >&2
   cat "$file" >&2
   return 1
 }
