@@ -12,7 +12,7 @@ run probe.report
 check "SIGTERM while waiting: exit 0" [ "$(status)" = "exit 0" ]
 check "shutdown hook ran once" [ "$(cat "$PROBE_SHUTDOWN_FILE")" = shutdown ]
 check "shutdown logged" stderr_has "SIGTERM received: shutting down"
-# This case and the last failed about once in 300 runs beside CPU hogs:
+# This case and the last failed about once in 300 runs beside four CPU hogs:
 # show what rapi-server recorded and what bootstrap said (it was bootstrap's
 # GET /next refused by rapi-server's port: bootstrap exited 1).
 explain() { [ "$failures" = 0 ] || { echo "status: $(status)"; show_stderr; cat "$T/rec/requests"; }; }
