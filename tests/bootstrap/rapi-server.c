@@ -36,7 +36,9 @@
  * -q), next-K.headers for the K-th GET, `status` (COMMAND's end: "exit N",
  * "signal N" or "timeout"), `first-next-us` (microseconds from starting
  * COMMAND to its first GET /next), `vmhwm-kb` (COMMAND's peak RSS when it
- * was stopped) and `vmhwm-children-kb` (the sum over its child processes).  Exit status: 0, 2 for usage errors, 3 on timeout.
+ * was stopped), `vmhwm-children-kb` (the sum over its child processes) and,
+ * when COMMAND failed, `listener` (whether this server still accepted
+ * connections on the port it gave COMMAND).  Exit status: 0, 2 for usage errors, 3 on timeout.
  */
 #include "config.h"
 
@@ -512,6 +514,31 @@ static void record_status(int wstatus)
     write_file("status", text, strlen(text));
 }
 
+/* After COMMAND failed: is this server still listening where it said?
+ * Records in `listener` the port given to COMMAND, the port the listening
+ * socket is bound to, and the outcome of a connect to the given one (a
+ * runtime that could not connect is then told apart from one that gave up
+ * for a reason of its own). */
+static void record_listener(struct MHD_Daemon *d, unsigned port)
+{
+    const union MHD_DaemonInfo *fd = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in bound = {0}, to = {.sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t)port),
+                                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof bound;
+    if (!fd || getsockname(fd->listen_fd, (struct sockaddr *)&bound, &len) != 0)
+        bound.sin_port = 0;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = s < 0 ? -1 : connect(s, (struct sockaddr *)&to, sizeof to);
+    char text[256];
+    snprintf(text, sizeof text,
+             "given port %u; listening socket bound to port %u; connect to it: %s\n", port,
+             (unsigned)ntohs(bound.sin_port), rc == 0 ? "ok" : strerror(errno));
+    if (s >= 0)
+        close(s);
+    write_file("listener", text, strlen(text));
+}
+
 static long vmhwm_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -636,6 +663,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "rapi-server: timed out after %.0f s; killed %s\n", timeout, argv[optind]);
     } else {
         record_status(wstatus);
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+            record_listener(d, (unsigned)info->port);
     }
     if (S.first_next_us >= 0) {
         char us[32];

@@ -14,8 +14,12 @@ check "shutdown hook ran once" [ "$(cat "$PROBE_SHUTDOWN_FILE")" = shutdown ]
 check "shutdown logged" stderr_has "SIGTERM received: shutting down"
 # This case and the last failed about once in 300 runs beside four CPU hogs:
 # show what rapi-server recorded and what bootstrap said (it was bootstrap's
-# GET /next refused by rapi-server's port: bootstrap exited 1).
-explain() { [ "$failures" = 0 ] || { echo "status: $(status)"; show_stderr; cat "$T/rec/requests"; }; }
+# GET /next refused by rapi-server's port: bootstrap exited 1; `listener`
+# says whether rapi-server was still listening there).
+explain() {
+    [ "$failures" = 0 ] && return
+    echo "status: $(status)"; show_stderr; cat "$T/rec/requests" "$T/rec/listener" 2>/dev/null
+}
 explain
 
 : > "$PROBE_SHUTDOWN_FILE"

@@ -7,6 +7,7 @@
 LCR_PASSED=0
 LCR_FAILED=0
 LCR_PIDS=()          # processes we started (registry, moto, podman service, ...)
+LCR_PID_STARTS=()    # their start times (pid_start), index for index
 LCR_EXTRA_ROOTS=()   # other podman storages used (GRAPHROOT:RUNROOT)
 LCR_RUN_ID="lcr-img-$$"   # prefix of every container name this run creates
 LCR_CLEANED=0
@@ -84,7 +85,12 @@ EOF
 # Processes, ports, polling
 # ---------------------------------------------------------------------------
 
-track_pid() { LCR_PIDS+=("$1"); }
+track_pid() { LCR_PIDS+=("$1"); LCR_PID_STARTS+=("$(pid_start "$1")"); }
+# pid_start PID: the process's start time (field 22 of /proc/PID/stat, after
+# the parenthesised name), empty once it is gone.  A PID names the same
+# process only while this is unchanged: a busy machine (pid_max 32768) hands
+# a stopped process's PID to another within minutes.
+pid_start() { sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
@@ -164,9 +170,10 @@ cleanup() {
 
 # verify_cleanup: after cleanup, none of our containers or processes remain.
 verify_cleanup() {
-    local pid left=""
-    for pid in "${LCR_PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && left="$left pid:$pid"
+    local i pid start left=""
+    for i in "${!LCR_PIDS[@]}"; do
+        pid=${LCR_PIDS[$i]} start=${LCR_PID_STARTS[$i]}
+        [ -n "$start" ] && [ "$(pid_start "$pid")" = "$start" ] && left="$left pid:$pid"
     done
     # conmon processes carry the container names of this run.
     pgrep -f -- "$LCR_RUN_ID-" >/dev/null && left="$left containers:$(pgrep -d, -f -- "$LCR_RUN_ID-")"
