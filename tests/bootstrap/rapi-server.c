@@ -38,7 +38,7 @@
  * COMMAND to its first GET /next), `vmhwm-kb` (COMMAND's peak RSS when it
  * was stopped), `vmhwm-children-kb` (the sum over its child processes) and,
  * when COMMAND failed, `listener` (whether this server still accepted
- * connections on the port it gave COMMAND).  Exit status: 0, 2 for usage errors, 3 on timeout.
+ * connections on the port it gave COMMAND, or "not listening (vanish)").  Exit status: 0, 2 for usage errors, 3 on timeout.
  */
 #include "config.h"
 
@@ -521,6 +521,12 @@ static void record_status(int wstatus)
  * for a reason of its own). */
 static void record_listener(struct MHD_Daemon *d, unsigned port)
 {
+    char text[256];
+    if (!d) { /* stopped by the script's vanish */
+        snprintf(text, sizeof text, "given port %u; not listening (vanish)\n", port);
+        write_file("listener", text, strlen(text));
+        return;
+    }
     const union MHD_DaemonInfo *fd = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
     struct sockaddr_in bound = {0}, to = {.sin_family = AF_INET,
                                           .sin_port = htons((uint16_t)port),
@@ -530,7 +536,6 @@ static void record_listener(struct MHD_Daemon *d, unsigned port)
         bound.sin_port = 0;
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int rc = s < 0 ? -1 : connect(s, (struct sockaddr *)&to, sizeof to);
-    char text[256];
     snprintf(text, sizeof text,
              "given port %u; listening socket bound to port %u; connect to it: %s\n", port,
              (unsigned)ntohs(bound.sin_port), rc == 0 ? "ok" : strerror(errno));
@@ -612,9 +617,10 @@ int main(int argc, char **argv)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
     if (!d)
         die("cannot start the HTTP server on 127.0.0.1");
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    /* info points into d: keep the port, d may be stopped early (vanish) */
+    unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
     char api[512];
-    snprintf(api, sizeof api, "127.0.0.1:%u%s", (unsigned)info->port, S.prefix);
+    snprintf(api, sizeof api, "127.0.0.1:%u%s", port, S.prefix);
     setenv("AWS_LAMBDA_RUNTIME_API", api, 1);
 
     S.started_us = now_us();
@@ -664,7 +670,7 @@ int main(int argc, char **argv)
     } else {
         record_status(wstatus);
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
-            record_listener(d, (unsigned)info->port);
+            record_listener(stopped ? NULL : d, port);
     }
     if (S.first_next_us >= 0) {
         char us[32];

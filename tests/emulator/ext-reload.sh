@@ -28,6 +28,9 @@ wait_for '^ext-a: SHUTDOWN ' "$emu_out" 30 || fail "no SHUTDOWN after the reload
 grep -q '^ext-a: SHUTDOWN spindown$' "$emu_out" ||
   fail "SHUTDOWN after a reload: $(grep '^ext-a: SHUTDOWN' "$emu_out")"
 curl -sS -o /dev/null "$(invoke_url)" -d '{}' || fail "the invocation after the reload"
+# The extension prints its INVOKE line when it has handled the event, which
+# can be after the caller has its answer: wait for the second line.
+wait_for '^ext-a: INVOKE ' "$emu_out" 30 2 || fail "no second INVOKE"
 [ "$(grep -c '^ext-a: INVOKE ' "$emu_out")" = 2 ] || fail "INVOKE lines: $(grep '^ext-a:' "$emu_out")"
 stop_emulator
 exit 0
