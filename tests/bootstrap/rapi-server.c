@@ -672,9 +672,12 @@ int main(int argc, char **argv)
         if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
             record_listener(stopped ? NULL : d, port);
     }
-    if (S.first_next_us >= 0) {
+    pthread_mutex_lock(&S.lock);
+    long long first_next_us = S.first_next_us;
+    pthread_mutex_unlock(&S.lock);
+    if (first_next_us >= 0) {
         char us[32];
-        snprintf(us, sizeof us, "%lld\n", S.first_next_us);
+        snprintf(us, sizeof us, "%lld\n", first_next_us);
         write_file("first-next-us", us, strlen(us));
     }
     pthread_mutex_lock(&S.lock);
